@@ -1,0 +1,70 @@
+//! Turns Clerk's Backend API OpenAPI document into the Rust source of the `clerk-bapi` client.
+//!
+//! The pipeline has one module per stage, each a pure function of the previous stage's output:
+//! [`load`] (bytes → `openapiv3::OpenAPI`), [`select`] (which operations), [`lower`] (→ [`ir::Api`]),
+//! [`emit`] (IR → token streams) and [`format`] (tokens → source text). Nothing here touches the file
+//! system: the `xtask` binary reads the document and writes the files.
+
+pub mod emit;
+pub mod error;
+pub mod format;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod naming;
+pub mod select;
+
+use std::collections::BTreeMap;
+
+pub use error::{Error, ErrorKind};
+pub use select::Selection;
+
+/// An OpenAPI document as read by the caller, with the name used to report errors in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// How the document is named in messages, normally its path as the user gave it.
+    pub name: &'a str,
+    /// The raw bytes of the document (YAML or JSON).
+    pub bytes: &'a [u8],
+}
+
+/// An operation the selection matched but the generator left out, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The operationId of the skipped operation.
+    pub operation_id: String,
+    /// Why it was not generated.
+    pub reason: String,
+}
+
+/// Everything one generator run produces.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Generated files keyed by their path relative to the client crate's `src/` directory,
+    /// always under `generated/` and always with `/` separators.
+    pub files: BTreeMap<String, String>,
+    /// Number of operations generated.
+    pub operations: usize,
+    /// Number of groups (client accessors) generated.
+    pub groups: usize,
+    /// Operations matched by the selection but not generated.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The directory, relative to the client crate's `src/`, that the generator owns entirely.
+pub const GENERATED_DIR: &str = "generated";
+
+/// Runs the whole pipeline on one document.
+pub fn generate(source: Source<'_>, selection: &Selection) -> Result<Output, Error> {
+    let document = load::load(source)?;
+    let selected = select::select(source.name, &document, selection)?;
+    let api = lower::lower(source.name, &document, &selected)?;
+    let tokens = emit::emit(&api);
+    let files = format::format_all(tokens)?;
+    Ok(Output {
+        files,
+        operations: api.operation_count(),
+        groups: api.groups.len(),
+        skipped: api.skipped.clone(),
+    })
+}
