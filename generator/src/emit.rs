@@ -1,0 +1,544 @@
+//! Emission: [`ir::Api`] → one token stream per generated file. Pure `quote!`; no string surgery on
+//! token text. Order comes from the IR, which is already sorted.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{
+    Api, Body, Docs, Field, Group, Location, Operation, Params, PathPart, Response, TypeDef, TypeKind, TypeRef,
+    Variant,
+};
+use crate::select::HttpMethod;
+
+/// The module of generated types, relative to the crate root.
+const TYPES_MODULE: &str = "types";
+
+/// Emits every generated file, keyed by its path relative to the client crate's `src/`.
+pub fn emit(api: &Api) -> BTreeMap<String, TokenStream> {
+    let mut files = BTreeMap::new();
+    files.insert(format!("{}/mod.rs", crate::GENERATED_DIR), emit_root(api));
+    files.insert(format!("{}/{TYPES_MODULE}.rs", crate::GENERATED_DIR), emit_types(api));
+    for group in &api.groups {
+        files.insert(format!("{}/{}.rs", crate::GENERATED_DIR, crate::naming::bare(&group.module)), emit_group(group));
+    }
+    files
+}
+
+/// Makes an identifier from a name the IR has already made valid (`r#type` becomes a raw identifier).
+fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+fn doc_attrs(docs: &Docs) -> TokenStream {
+    let lines = docs.lines.iter().map(|line| {
+        let text = if line.is_empty() { String::new() } else { format!(" {line}") };
+        quote!(#[doc = #text])
+    });
+    quote!(#(#lines)*)
+}
+
+/// Docs from the document, or a fallback naming the thing when the document says nothing, because
+/// the crate denies missing docs.
+fn docs_or(docs: &Docs, fallback: String) -> TokenStream {
+    if docs.lines.is_empty() {
+        doc_attrs(&Docs { lines: vec![fallback] })
+    } else {
+        doc_attrs(docs)
+    }
+}
+
+fn emit_root(api: &Api) -> TokenStream {
+    let modules = std::iter::once(TYPES_MODULE.to_owned())
+        .chain(api.groups.iter().map(|g| g.module.clone()))
+        .map(|m| {
+            let m = ident(&m);
+            quote!(pub mod #m;)
+        });
+    let version = &api.api_version;
+    let base_url = &api.base_url;
+    let accessors = api.groups.iter().map(|group| {
+        let module = ident(&group.module);
+        let handle = ident(&group.handle);
+        let docs = docs_or(&group.docs, format!("The `{}` operations.", group.api_name));
+        quote! {
+            #docs
+            pub fn #module(&self) -> #module::#handle<'_> {
+                #module::#handle::new(self)
+            }
+        }
+    });
+    quote! {
+        #![doc = " Code generated from the OpenAPI document: types, and one module per group of operations."]
+        #(#modules)*
+        /// The API version this crate was generated for, sent as `Clerk-API-Version` on every request.
+        pub const API_VERSION: &str = #version;
+        /// The base URL requests go to unless the client is configured otherwise.
+        pub const DEFAULT_BASE_URL: &str = #base_url;
+        impl crate::Client {
+            #(#accessors)*
+        }
+    }
+}
+
+// ----- types -------------------------------------------------------------------------------------
+
+/// Where a type is written from: inside `types` it is named directly, elsewhere through the module.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Types,
+    Outside,
+}
+
+fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
+    match ty {
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F32 => quote!(f32),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::String => quote!(::std::string::String),
+        TypeRef::Secret => quote!(crate::Secret),
+        TypeRef::Json => quote!(::serde_json::Value),
+        TypeRef::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            match scope {
+                Scope::Types => quote!(#name),
+                Scope::Outside => quote!(crate::types::#name),
+            }
+        }
+        TypeRef::Vec(item) => {
+            let item = type_tokens(item, scope);
+            quote!(::std::vec::Vec<#item>)
+        }
+        TypeRef::Map(value) => {
+            let value = type_tokens(value, scope);
+            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+        }
+        TypeRef::Boxed(inner) => {
+            let inner = type_tokens(inner, scope);
+            quote!(::std::boxed::Box<#inner>)
+        }
+    }
+}
+
+fn field_type(field: &Field, scope: Scope) -> TokenStream {
+    let ty = type_tokens(&field.ty, scope);
+    if field.is_optional() { quote!(::std::option::Option<#ty>) } else { ty }
+}
+
+fn deprecated_attr(deprecated: bool) -> TokenStream {
+    if deprecated { quote!(#[deprecated]) } else { TokenStream::new() }
+}
+
+fn emit_types(api: &Api) -> TokenStream {
+    let items = api.types.iter().map(|def| match &def.kind {
+        TypeKind::Struct { fields } => emit_struct(def, fields),
+        TypeKind::StringEnum { variants } => emit_enum(def, variants),
+    });
+    // Parameter structs come after the schema types, sorted by name.
+    let mut operations: Vec<(&Group, &Operation)> =
+        api.groups.iter().flat_map(|g| g.operations.iter().map(move |o| (g, o))).collect();
+    operations.sort_by(|a, b| a.1.params.as_ref().map(|p| &p.name).cmp(&b.1.params.as_ref().map(|p| &p.name)));
+    let params = operations.into_iter().filter_map(|(g, o)| o.params.as_ref().map(|p| emit_params(p, o.body == Body::JsonFields, g, o)));
+    quote! {
+        #![doc = " Types of the API: schemas, inline objects and enums, and the parameters of each operation."]
+        #(#items)*
+        #(#params)*
+    }
+}
+
+fn serde_rename(field: &Field) -> TokenStream {
+    if crate::naming::bare(&field.name) == field.api_name {
+        TokenStream::new()
+    } else {
+        let api_name = &field.api_name;
+        quote!(#[serde(rename = #api_name)])
+    }
+}
+
+fn emit_struct(def: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&def.name);
+    let docs = docs_or(&def.docs, format!("The `{}` object.", def.name));
+    let deprecated = deprecated_attr(def.deprecated);
+    let fields = fields.iter().map(|field| {
+        let docs = docs_or(&field.docs, format!("The `{}` member.", field.api_name));
+        let rename = serde_rename(field);
+        let optional = if !field.required {
+            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+        } else if field.nullable {
+            // Required but nullable: `null` and a missing member both read as `None`.
+            quote!(#[serde(default)])
+        } else {
+            TokenStream::new()
+        };
+        let deprecated = deprecated_attr(field.deprecated);
+        let field_name = ident(&field.name);
+        let ty = field_type(field, Scope::Types);
+        quote! {
+            #docs
+            #deprecated
+            #rename
+            #optional
+            pub #field_name: #ty,
+        }
+    });
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+/// Whether `Default` can be derived: every field is optional or of a type with an obvious empty value.
+fn defaultable(fields: &[Field]) -> bool {
+    fields.iter().all(|f| {
+        f.is_optional()
+            || matches!(
+                f.ty,
+                TypeRef::Bool
+                    | TypeRef::I32
+                    | TypeRef::I64
+                    | TypeRef::F32
+                    | TypeRef::F64
+                    | TypeRef::String
+                    | TypeRef::Json
+                    | TypeRef::JsonObject
+                    | TypeRef::Vec(_)
+                    | TypeRef::Map(_)
+            )
+    })
+}
+
+fn emit_params(params: &Params, body_fields: bool, group: &Group, op: &Operation) -> TokenStream {
+    let name = ident(&params.name);
+    let fields = &params.fields;
+    let summary = format!(
+        " Parameters of [`{}::{}`](crate::{}::{}::{}) (`{}`).",
+        group.handle,
+        crate::naming::bare(&op.method_name),
+        crate::naming::bare(&group.module),
+        group.handle,
+        crate::naming::bare(&op.method_name),
+        op.id
+    );
+    let where_line = " Path, query and body fields together; the client puts each where it belongs on the wire.";
+    let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
+    if defaultable(fields) {
+        derives.push(quote!(Default));
+    }
+    if body_fields {
+        derives.push(quote!(::serde::Serialize));
+    }
+    let fields = fields.iter().map(|field| {
+        let where_ = match field.location {
+            Location::Path => "path parameter",
+            Location::Query => "query parameter",
+            Location::Body | Location::Member => "body member",
+        };
+        let mut docs = field.docs.clone();
+        if docs.lines.is_empty() {
+            docs.lines.push(format!("The `{}` {where_}.", field.api_name));
+        } else {
+            docs.lines.push(String::new());
+            docs.lines.push(format!("Sent as the `{}` {where_}.", field.api_name));
+        }
+        let docs = doc_attrs(&docs);
+        let serde = if !body_fields {
+            TokenStream::new()
+        } else if field.location != Location::Body {
+            quote!(#[serde(skip)])
+        } else {
+            let rename = serde_rename(field);
+            let skip = if field.required {
+                TokenStream::new()
+            } else {
+                quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])
+            };
+            quote!(#rename #skip)
+        };
+        let deprecated = deprecated_attr(field.deprecated);
+        let field_name = ident(&field.name);
+        let ty = field_type(field, Scope::Types);
+        quote! {
+            #docs
+            #deprecated
+            #serde
+            pub #field_name: #ty,
+        }
+    });
+    quote! {
+        #[doc = #summary]
+        #[doc = ""]
+        #[doc = #where_line]
+        #[derive(#(#derives),*)]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+fn emit_enum(def: &TypeDef, variants: &[Variant]) -> TokenStream {
+    let name = ident(&def.name);
+    let docs = docs_or(&def.docs, format!("The values of `{}`.", def.name));
+    let deprecated = deprecated_attr(def.deprecated);
+    let decls = variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let doc = format!(" `{}`", v.api_name);
+        quote!(#[doc = #doc] #variant,)
+    });
+    let to_str = variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let value = &v.api_name;
+        quote!(#name::#variant => #value,)
+    });
+    let from_str = variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let value = &v.api_name;
+        quote!(#value => #name::#variant,)
+    });
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#decls)*
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    #name::Unknown(value) => value,
+                }
+            }
+        }
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => #name::Unknown(::std::borrow::ToOwned::to_owned(other)),
+                }
+            }
+        }
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl crate::runtime::StringEnum for #name {
+            fn as_str(&self) -> &str {
+                #name::as_str(self)
+            }
+        }
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(#name::from(&*value))
+            }
+        }
+    }
+}
+
+// ----- operations --------------------------------------------------------------------------------
+
+fn emit_group(group: &Group) -> TokenStream {
+    let handle = ident(&group.handle);
+    let module_doc = format!(" The `{}` operations, reached through `Client::{}`.", group.api_name, crate::naming::bare(&group.module));
+    let docs = docs_or(&group.docs, format!("The `{}` operations.", group.api_name));
+    let methods = group.operations.iter().map(emit_operation);
+    quote! {
+        #![doc = #module_doc]
+        #docs
+        #[derive(Debug, Clone)]
+        pub struct #handle<'a> {
+            inner: crate::runtime::Handle<'a>,
+        }
+        impl<'a> #handle<'a> {
+            pub(crate) fn new(client: &'a crate::Client) -> Self {
+                Self { inner: crate::runtime::Handle::new(client) }
+            }
+            /// Applies per-call options (timeout, retries, extra headers) to calls made through this handle.
+            pub fn with_options(self, options: crate::RequestOptions) -> Self {
+                Self { inner: self.inner.with_options(options) }
+            }
+            #(#methods)*
+        }
+    }
+}
+
+fn method_tokens(method: HttpMethod) -> TokenStream {
+    match method {
+        HttpMethod::Get => quote!(GET),
+        HttpMethod::Put => quote!(PUT),
+        HttpMethod::Post => quote!(POST),
+        HttpMethod::Delete => quote!(DELETE),
+        HttpMethod::Options => quote!(OPTIONS),
+        HttpMethod::Head => quote!(HEAD),
+        HttpMethod::Patch => quote!(PATCH),
+        HttpMethod::Trace => quote!(TRACE),
+    }
+}
+
+fn emit_operation(op: &Operation) -> TokenStream {
+    let method_name = ident(&op.method_name);
+    let mut docs = op.docs.clone();
+    if docs.lines.is_empty() {
+        docs.lines.push(format!("Calls `{}`.", op.id));
+    }
+    docs.lines.push(String::new());
+    let path_text: String = op
+        .path
+        .iter()
+        .map(|p| match p {
+            PathPart::Literal(text) => text.clone(),
+            PathPart::Param { api_name, .. } => format!("{{{api_name}}}"),
+        })
+        .collect();
+    docs.lines.push(format!("`{} {path_text}` (operation `{}`).", op.method.key().to_ascii_uppercase(), op.id));
+    let docs = doc_attrs(&docs);
+    let deprecated = deprecated_attr(op.deprecated);
+    let http_method = method_tokens(op.method);
+    let id = &op.id;
+    let (params_arg, fields) = match &op.params {
+        Some(params) => {
+            let name = ident(&params.name);
+            (quote!(params: crate::types::#name), true)
+        }
+        None => (TokenStream::new(), false),
+    };
+    let _ = fields;
+    let path = op.path.iter().map(|part| match part {
+        PathPart::Literal(text) => quote!(req.path(#text);),
+        PathPart::Param { api_name, field } => {
+            let field = ident(field);
+            quote!(req.path_param(#api_name, &params.#field)?;)
+        }
+    });
+    let query = op.query_fields().map(|field| {
+        let name = &field.api_name;
+        let field = ident(&field.name);
+        quote!(req.query(#name, &params.#field);)
+    });
+    let checks = op.checked_fields().map(emit_checks);
+    let body = match &op.body {
+        Body::None => TokenStream::new(),
+        Body::JsonFields => quote!(req.json(&params)?;),
+        Body::JsonField(field) => {
+            let field = ident(field);
+            quote!(req.json(&params.#field)?;)
+        }
+    };
+    let auth = if op.auth { TokenStream::new() } else { quote!(req.no_auth();) };
+    let (output, send) = match &op.response {
+        Response::Json(ty) => (type_tokens(ty, Scope::Outside), quote!(send_json)),
+        Response::Text => (quote!(::std::string::String), quote!(send_text)),
+        Response::Empty => (quote!(()), quote!(send_empty)),
+    };
+    quote! {
+        #docs
+        #deprecated
+        pub async fn #method_name(&self, #params_arg) -> crate::Result<#output> {
+            #(#checks)*
+            let mut req = crate::runtime::Request::new(crate::runtime::Method::#http_method, #id);
+            #(#path)*
+            #(#query)*
+            #body
+            #auth
+            self.inner.#send(req).await
+        }
+    }
+}
+
+/// Client-side checks of one field's constraints, run before anything is sent.
+fn emit_checks(field: &Field) -> TokenStream {
+    let c = &field.constraints;
+    let name = &field.api_name;
+    let access = ident(&field.name);
+    let value = quote!(value);
+    let mut checks = Vec::new();
+    let opt_i64 = |bound: Option<(f64, bool)>| match bound {
+        Some((v, _)) => {
+            let v = Literal::i64_unsuffixed(v as i64);
+            quote!(::std::option::Option::Some(#v))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let opt_f64 = |bound: Option<(f64, bool)>| match bound {
+        Some((v, _)) => {
+            let v = Literal::f64_suffixed(v);
+            quote!(::std::option::Option::Some(#v))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let opt_usize = |bound: Option<usize>| match bound {
+        Some(v) => {
+            let v = Literal::usize_unsuffixed(v);
+            quote!(::std::option::Option::Some(#v))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let excl_min = c.minimum.is_some_and(|(_, e)| e);
+    let excl_max = c.maximum.is_some_and(|(_, e)| e);
+    match &field.ty {
+        TypeRef::I32 | TypeRef::I64 if c.minimum.is_some() || c.maximum.is_some() => {
+            let (min, max) = (opt_i64(c.minimum), opt_i64(c.maximum));
+            let number = if field.ty == TypeRef::I64 { quote!(*#value) } else { quote!(i64::from(*#value)) };
+            checks.push(quote!(crate::runtime::check_int(#name, #number, #min, #max, #excl_min, #excl_max)?;));
+        }
+        TypeRef::F32 | TypeRef::F64 if c.minimum.is_some() || c.maximum.is_some() => {
+            let (min, max) = (opt_f64(c.minimum), opt_f64(c.maximum));
+            let number = if field.ty == TypeRef::F64 { quote!(*#value) } else { quote!(f64::from(*#value)) };
+            checks.push(quote!(crate::runtime::check_number(#name, #number, #min, #max, #excl_min, #excl_max)?;));
+        }
+        TypeRef::String | TypeRef::Secret => {
+            let text = if field.ty == TypeRef::Secret { quote!(#value.expose_secret()) } else { quote!(#value.as_str()) };
+            if c.min_length.is_some() || c.max_length.is_some() {
+                let (min, max) = (opt_usize(c.min_length), opt_usize(c.max_length));
+                let check = if field.ty == TypeRef::Secret { quote!(check_len_secret) } else { quote!(check_len) };
+                checks.push(quote!(crate::runtime::#check(#name, #text, #min, #max)?;));
+            }
+            if let Some(pattern) = &c.pattern {
+                let check = if field.ty == TypeRef::Secret { quote!(check_pattern_secret) } else { quote!(check_pattern) };
+                checks.push(quote!(crate::runtime::#check(#name, #text, #pattern)?;));
+            }
+        }
+        TypeRef::Vec(_) if c.min_items.is_some() || c.max_items.is_some() => {
+            let (min, max) = (opt_usize(c.min_items), opt_usize(c.max_items));
+            checks.push(quote!(crate::runtime::check_items(#name, #value.len(), #min, #max)?;));
+        }
+        _ => {}
+    }
+    if checks.is_empty() {
+        return TokenStream::new();
+    }
+    if field.is_optional() {
+        quote! {
+            if let ::std::option::Option::Some(#value) = &params.#access {
+                #(#checks)*
+            }
+        }
+    } else {
+        quote! {
+            {
+                let #value = &params.#access;
+                #(#checks)*
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The intermediate representation: everything the emitter needs, already named, resolved and sorted.
+//!
+//! Every name exists twice: `name` is the Rust identifier and `api_name` is what goes on the wire, so
+//! renaming for Rust never loses the wire form. Nothing here refers back to the OpenAPI document.
+
+use crate::select::HttpMethod;
+
+/// The whole API to emit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// `info.version`, sent as `Clerk-API-Version`.
+    pub api_version: String,
+    /// The first server URL.
+    pub base_url: String,
+    /// Groups sorted by module name.
+    pub groups: Vec<Group>,
+    /// Named types sorted by name: schemas, inline objects and enums, and parameter structs.
+    pub types: Vec<TypeDef>,
+    /// Operations the selection matched but the generator left out.
+    pub skipped: Vec<crate::Skipped>,
+}
+
+impl Api {
+    /// The number of operations generated.
+    pub fn operation_count(&self) -> usize {
+        self.groups.iter().map(|g| g.operations.len()).sum()
+    }
+}
+
+/// Documentation taken from the document's summaries and descriptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Docs {
+    /// Lines of documentation, already cleaned for rustdoc; empty when the document says nothing.
+    pub lines: Vec<String>,
+}
+
+/// One group of operations: a module with a handle type, reached through an accessor on the client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The group as the document names it (`x-speakeasy-group`, else the first tag).
+    pub api_name: String,
+    /// The module and accessor name (`machines`).
+    pub module: String,
+    /// The handle type (`Machines`).
+    pub handle: String,
+    /// Documentation for the handle, from the tag's description.
+    pub docs: Docs,
+    /// Operations sorted by method name.
+    pub operations: Vec<Operation>,
+}
+
+/// One API operation, emitted as an `async fn` on its group's handle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The operationId.
+    pub id: String,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The path template split into literal text and parameters.
+    pub path: Vec<PathPart>,
+    /// The Rust method name (`rotate_secret_key`).
+    pub method_name: String,
+    /// The parameter struct, absent when the operation takes no input at all.
+    pub params: Option<Params>,
+    /// How the request body is built.
+    pub body: Body,
+    /// What a successful answer carries.
+    pub response: Response,
+    /// Whether the request carries the secret key (`security: []` turns it off).
+    pub auth: bool,
+    /// Whether the document marks the operation deprecated.
+    pub deprecated: bool,
+    /// Summary and description.
+    pub docs: Docs,
+    /// Present when the operation lists items with `limit`/`offset` and answers `{data, total_count}`.
+    pub pagination: Option<Pagination>,
+}
+
+/// The parameter struct of an operation: path, query and body fields together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// The struct's name (`RotateMachineSecretKeyParams`).
+    pub name: String,
+    /// Path parameters, then query parameters, then body members.
+    pub fields: Vec<Field>,
+}
+
+impl Operation {
+    /// The fields sent as query parameters.
+    pub fn query_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields().filter(|f| f.location == Location::Query)
+    }
+
+    /// The fields with constraints to check before sending.
+    pub fn checked_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields().filter(|f| !f.constraints.is_empty())
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.params.iter().flat_map(|p| p.fields.iter())
+    }
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPart {
+    /// Text sent as is.
+    Literal(String),
+    /// A path parameter, sent percent-encoded as one segment.
+    Param {
+        /// The parameter's wire name.
+        api_name: String,
+        /// The field of the parameter struct holding it.
+        field: String,
+    },
+}
+
+/// How the request body is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// No body.
+    None,
+    /// A JSON object made of the parameter struct's body fields.
+    JsonFields,
+    /// A JSON value held whole in one field of the parameter struct.
+    JsonField(String),
+}
+
+/// What a successful answer carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// A JSON body decoded into this type.
+    Json(TypeRef),
+    /// A body returned as text (HTML and other non-JSON media types).
+    Text,
+    /// No body worth decoding.
+    Empty,
+}
+
+/// Pagination facts for a list operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    /// The type of one item of `data`.
+    pub item: TypeRef,
+    /// The largest page the API accepts (`maximum` of `limit`), if stated.
+    pub max_page_size: Option<i64>,
+}
+
+/// A reference to a Rust type from a field or a response.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// `bool`
+    Bool,
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `f32`
+    F32,
+    /// `f64`
+    F64,
+    /// `String`
+    String,
+    /// `crate::Secret`: a string whose `Debug` prints no secret.
+    Secret,
+    /// Any JSON value.
+    Json,
+    /// A JSON object with arbitrary members.
+    JsonObject,
+    /// A named type of [`Api::types`].
+    Named(String),
+    /// A list.
+    Vec(Box<TypeRef>),
+    /// A map from strings to values of one type.
+    Map(Box<TypeRef>),
+    /// A heap indirection, for recursive types.
+    Boxed(Box<TypeRef>),
+}
+
+/// Validation constraints from the document, checked before a request is sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// `minimum`, with `exclusiveMinimum`.
+    pub minimum: Option<(f64, bool)>,
+    /// `maximum`, with `exclusiveMaximum`.
+    pub maximum: Option<(f64, bool)>,
+    /// `minLength`
+    pub min_length: Option<usize>,
+    /// `maxLength`
+    pub max_length: Option<usize>,
+    /// `minItems`
+    pub min_items: Option<usize>,
+    /// `maxItems`
+    pub max_items: Option<usize>,
+    /// `pattern`
+    pub pattern: Option<String>,
+}
+
+impl Constraints {
+    /// Whether there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        self == &Constraints::default()
+    }
+}
+
+/// Where a parameter-struct field goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Location {
+    /// A path segment.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A member of the JSON body (or the whole body).
+    Body,
+    /// A member of a response or schema object.
+    Member,
+}
+
+/// A field of a struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The Rust name.
+    pub name: String,
+    /// The wire name.
+    pub api_name: String,
+    /// Where it goes on the wire.
+    pub location: Location,
+    /// Its type, without the `Option` that `required`/`nullable` add.
+    pub ty: TypeRef,
+    /// Whether the document requires it.
+    pub required: bool,
+    /// Whether `null` is an allowed value.
+    pub nullable: bool,
+    /// Whether the document marks it deprecated.
+    pub deprecated: bool,
+    /// Constraints to check before sending.
+    pub constraints: Constraints,
+    /// Its description.
+    pub docs: Docs,
+}
+
+impl Field {
+    /// Whether the Rust type is wrapped in `Option`.
+    pub fn is_optional(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// The Rust name.
+    pub name: String,
+    /// Where the type comes from, for readers (`#/components/schemas/Machine`).
+    pub origin: String,
+    /// Its description.
+    pub docs: Docs,
+    /// Whether the document marks it deprecated.
+    pub deprecated: bool,
+    /// What it is.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// A struct with named fields, decoded from a JSON object.
+    Struct {
+        /// Fields in document order.
+        fields: Vec<Field>,
+    },
+    /// A string enum that keeps values it does not know.
+    StringEnum {
+        /// Variants in document order.
+        variants: Vec<Variant>,
+    },
+}
+
+/// A variant of a string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// The Rust name.
+    pub name: String,
+    /// The wire value.
+    pub api_name: String,
+}
