@@ -7,8 +7,8 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use crate::ir::{
-    Api, Body, Docs, Field, Group, Location, Operation, Params, PathPart, Response, TypeDef, TypeKind, TypeRef,
-    Variant,
+    Api, Body, Docs, Field, Group, Location, Operation, Params, PathPart, Response, TypeDef,
+    TypeKind, TypeRef, Variant,
 };
 use crate::select::HttpMethod;
 
@@ -19,9 +19,19 @@ const TYPES_MODULE: &str = "types";
 pub fn emit(api: &Api) -> BTreeMap<String, TokenStream> {
     let mut files = BTreeMap::new();
     files.insert(format!("{}/mod.rs", crate::GENERATED_DIR), emit_root(api));
-    files.insert(format!("{}/{TYPES_MODULE}.rs", crate::GENERATED_DIR), emit_types(api));
+    files.insert(
+        format!("{}/{TYPES_MODULE}.rs", crate::GENERATED_DIR),
+        emit_types(api),
+    );
     for group in &api.groups {
-        files.insert(format!("{}/{}.rs", crate::GENERATED_DIR, crate::naming::bare(&group.module)), emit_group(group));
+        files.insert(
+            format!(
+                "{}/{}.rs",
+                crate::GENERATED_DIR,
+                crate::naming::bare(&group.module)
+            ),
+            emit_group(group),
+        );
     }
     files
 }
@@ -36,7 +46,11 @@ fn ident(name: &str) -> Ident {
 
 fn doc_attrs(docs: &Docs) -> TokenStream {
     let lines = docs.lines.iter().map(|line| {
-        let text = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let text = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         quote!(#[doc = #text])
     });
     quote!(#(#lines)*)
@@ -46,7 +60,9 @@ fn doc_attrs(docs: &Docs) -> TokenStream {
 /// the crate denies missing docs.
 fn docs_or(docs: &Docs, fallback: String) -> TokenStream {
     if docs.lines.is_empty() {
-        doc_attrs(&Docs { lines: vec![fallback] })
+        doc_attrs(&Docs {
+            lines: vec![fallback],
+        })
     } else {
         doc_attrs(docs)
     }
@@ -104,7 +120,9 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::String => quote!(::std::string::String),
         TypeRef::Secret => quote!(crate::Secret),
         TypeRef::Json => quote!(::serde_json::Value),
-        TypeRef::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        TypeRef::JsonObject => {
+            quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>)
+        }
         TypeRef::Named(name) => {
             let name = ident(name);
             match scope {
@@ -129,11 +147,19 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
 
 fn field_type(field: &Field, scope: Scope) -> TokenStream {
     let ty = type_tokens(&field.ty, scope);
-    if field.is_optional() { quote!(::std::option::Option<#ty>) } else { ty }
+    if field.is_optional() {
+        quote!(::std::option::Option<#ty>)
+    } else {
+        ty
+    }
 }
 
 fn deprecated_attr(deprecated: bool) -> TokenStream {
-    if deprecated { quote!(#[deprecated]) } else { TokenStream::new() }
+    if deprecated {
+        quote!(#[deprecated])
+    } else {
+        TokenStream::new()
+    }
 }
 
 fn emit_types(api: &Api) -> TokenStream {
@@ -142,10 +168,22 @@ fn emit_types(api: &Api) -> TokenStream {
         TypeKind::StringEnum { variants } => emit_enum(def, variants),
     });
     // Parameter structs come after the schema types, sorted by name.
-    let mut operations: Vec<(&Group, &Operation)> =
-        api.groups.iter().flat_map(|g| g.operations.iter().map(move |o| (g, o))).collect();
-    operations.sort_by(|a, b| a.1.params.as_ref().map(|p| &p.name).cmp(&b.1.params.as_ref().map(|p| &p.name)));
-    let params = operations.into_iter().filter_map(|(g, o)| o.params.as_ref().map(|p| emit_params(p, o.body == Body::JsonFields, g, o)));
+    let mut operations: Vec<(&Group, &Operation)> = api
+        .groups
+        .iter()
+        .flat_map(|g| g.operations.iter().map(move |o| (g, o)))
+        .collect();
+    operations.sort_by(|a, b| {
+        a.1.params
+            .as_ref()
+            .map(|p| &p.name)
+            .cmp(&b.1.params.as_ref().map(|p| &p.name))
+    });
+    let params = operations.into_iter().filter_map(|(g, o)| {
+        o.params
+            .as_ref()
+            .map(|p| emit_params(p, o.body == Body::JsonFields, g, o))
+    });
     quote! {
         #![doc = " Types of the API: schemas, inline objects and enums, and the parameters of each operation."]
         #(#items)*
@@ -230,7 +268,8 @@ fn emit_params(params: &Params, body_fields: bool, group: &Group, op: &Operation
         crate::naming::bare(&op.method_name),
         op.id
     );
-    let where_line = " Path, query and body fields together; the client puts each where it belongs on the wire.";
+    let where_line =
+        " Path, query and body fields together; the client puts each where it belongs on the wire.";
     let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
     if defaultable(fields) {
         derives.push(quote!(Default));
@@ -246,10 +285,12 @@ fn emit_params(params: &Params, body_fields: bool, group: &Group, op: &Operation
         };
         let mut docs = field.docs.clone();
         if docs.lines.is_empty() {
-            docs.lines.push(format!("The `{}` {where_}.", field.api_name));
+            docs.lines
+                .push(format!("The `{}` {where_}.", field.api_name));
         } else {
             docs.lines.push(String::new());
-            docs.lines.push(format!("Sent as the `{}` {where_}.", field.api_name));
+            docs.lines
+                .push(format!("Sent as the `{}` {where_}.", field.api_name));
         }
         let docs = doc_attrs(&docs);
         let serde = if !body_fields {
@@ -359,7 +400,11 @@ fn emit_enum(def: &TypeDef, variants: &[Variant]) -> TokenStream {
 
 fn emit_group(group: &Group) -> TokenStream {
     let handle = ident(&group.handle);
-    let module_doc = format!(" The `{}` operations, reached through `Client::{}`.", group.api_name, crate::naming::bare(&group.module));
+    let module_doc = format!(
+        " The `{}` operations, reached through `Client::{}`.",
+        group.api_name,
+        crate::naming::bare(&group.module)
+    );
     let docs = docs_or(&group.docs, format!("The `{}` operations.", group.api_name));
     let methods = group.operations.iter().map(emit_operation);
     quote! {
@@ -410,7 +455,11 @@ fn emit_operation(op: &Operation) -> TokenStream {
             PathPart::Param { api_name, .. } => format!("{{{api_name}}}"),
         })
         .collect();
-    docs.lines.push(format!("`{} {path_text}` (operation `{}`).", op.method.key().to_ascii_uppercase(), op.id));
+    docs.lines.push(format!(
+        "`{} {path_text}` (operation `{}`).",
+        op.method.key().to_ascii_uppercase(),
+        op.id
+    ));
     let docs = doc_attrs(&docs);
     let deprecated = deprecated_attr(op.deprecated);
     let http_method = method_tokens(op.method);
@@ -444,7 +493,11 @@ fn emit_operation(op: &Operation) -> TokenStream {
             quote!(req.json(&params.#field)?;)
         }
     };
-    let auth = if op.auth { TokenStream::new() } else { quote!(req.no_auth();) };
+    let auth = if op.auth {
+        TokenStream::new()
+    } else {
+        quote!(req.no_auth();)
+    };
     let (output, send) = match &op.response {
         Response::Json(ty) => (type_tokens(ty, Scope::Outside), quote!(send_json)),
         Response::Text => (quote!(::std::string::String), quote!(send_text)),
@@ -498,23 +551,43 @@ fn emit_checks(field: &Field) -> TokenStream {
     match &field.ty {
         TypeRef::I32 | TypeRef::I64 if c.minimum.is_some() || c.maximum.is_some() => {
             let (min, max) = (opt_i64(c.minimum), opt_i64(c.maximum));
-            let number = if field.ty == TypeRef::I64 { quote!(*#value) } else { quote!(i64::from(*#value)) };
+            let number = if field.ty == TypeRef::I64 {
+                quote!(*#value)
+            } else {
+                quote!(i64::from(*#value))
+            };
             checks.push(quote!(crate::runtime::check_int(#name, #number, #min, #max, #excl_min, #excl_max)?;));
         }
         TypeRef::F32 | TypeRef::F64 if c.minimum.is_some() || c.maximum.is_some() => {
             let (min, max) = (opt_f64(c.minimum), opt_f64(c.maximum));
-            let number = if field.ty == TypeRef::F64 { quote!(*#value) } else { quote!(f64::from(*#value)) };
+            let number = if field.ty == TypeRef::F64 {
+                quote!(*#value)
+            } else {
+                quote!(f64::from(*#value))
+            };
             checks.push(quote!(crate::runtime::check_number(#name, #number, #min, #max, #excl_min, #excl_max)?;));
         }
         TypeRef::String | TypeRef::Secret => {
-            let text = if field.ty == TypeRef::Secret { quote!(#value.expose_secret()) } else { quote!(#value.as_str()) };
+            let text = if field.ty == TypeRef::Secret {
+                quote!(#value.expose_secret())
+            } else {
+                quote!(#value.as_str())
+            };
             if c.min_length.is_some() || c.max_length.is_some() {
                 let (min, max) = (opt_usize(c.min_length), opt_usize(c.max_length));
-                let check = if field.ty == TypeRef::Secret { quote!(check_len_secret) } else { quote!(check_len) };
+                let check = if field.ty == TypeRef::Secret {
+                    quote!(check_len_secret)
+                } else {
+                    quote!(check_len)
+                };
                 checks.push(quote!(crate::runtime::#check(#name, #text, #min, #max)?;));
             }
             if let Some(pattern) = &c.pattern {
-                let check = if field.ty == TypeRef::Secret { quote!(check_pattern_secret) } else { quote!(check_pattern) };
+                let check = if field.ty == TypeRef::Secret {
+                    quote!(check_pattern_secret)
+                } else {
+                    quote!(check_pattern)
+                };
                 checks.push(quote!(crate::runtime::#check(#name, #text, #pattern)?;));
             }
         }

@@ -24,7 +24,12 @@ pub fn format_all(files: BTreeMap<String, TokenStream>) -> Result<BTreeMap<Strin
 /// Formats one file. A parse failure here is a generator bug, reported with the file it concerns.
 pub fn format_file(path: &str, tokens: TokenStream) -> Result<String, Error> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
-        Error::new(ErrorKind::Internal, path, "", format!("the generator emitted code that does not parse: {e}"))
+        Error::new(
+            ErrorKind::Internal,
+            path,
+            "",
+            format!("the generator emitted code that does not parse: {e}"),
+        )
     })?;
     let mut text = String::from(HEADER);
     text.push_str(&prettyplease::unparse(&file));

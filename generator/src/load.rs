@@ -4,8 +4,8 @@
 use openapiv3::OpenAPI;
 use serde_yaml::Value;
 
-use crate::error::{pointer_token, Error, ErrorKind};
 use crate::Source;
+use crate::error::{Error, ErrorKind, pointer_token};
 
 /// How deep a document may nest. Clerk's documents nest about 20 levels; anything near this limit is
 /// hostile or broken, and refusing it keeps every later recursive stage far from the stack's end.
@@ -23,15 +23,25 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
         )
     })?;
     if text.trim().is_empty() {
-        return Err(Error::new(ErrorKind::Empty, file, "", "the document is empty"));
+        return Err(Error::new(
+            ErrorKind::Empty,
+            file,
+            "",
+            "the document is empty",
+        ));
     }
     let mut value: Value = serde_yaml::from_str(text).map_err(|e| syntax_error(file, &e))?;
     check_depth(file, &value)?;
     // YAML merge keys (`<<: *anchor`) are part of how people write YAML; resolve them before
     // interpreting the document so they behave as the author meant.
-    value
-        .apply_merge()
-        .map_err(|e| Error::new(ErrorKind::Syntax, file, "", format!("invalid YAML merge key: {e}")))?;
+    value.apply_merge().map_err(|e| {
+        Error::new(
+            ErrorKind::Syntax,
+            file,
+            "",
+            format!("invalid YAML merge key: {e}"),
+        )
+    })?;
     check_version(file, &value)?;
     let document: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = json_pointer(e.path());
@@ -51,7 +61,12 @@ fn syntax_error(file: &str, error: &serde_yaml::Error) -> Error {
             format!("the document nests more than {MAX_DEPTH} levels deep"),
         );
     }
-    Error::new(ErrorKind::Syntax, file, location_of(error), format!("invalid YAML: {}", tidy(&message)))
+    Error::new(
+        ErrorKind::Syntax,
+        file,
+        location_of(error),
+        format!("invalid YAML: {}", tidy(&message)),
+    )
 }
 
 fn location_of(error: &serde_yaml::Error) -> String {
@@ -98,7 +113,10 @@ fn check_version(file: &str, value: &Value) -> Result<(), Error> {
             ErrorKind::NotOpenApi,
             file,
             "",
-            format!("expected an OpenAPI document (a mapping at the top level), found {}", yaml_kind(value)),
+            format!(
+                "expected an OpenAPI document (a mapping at the top level), found {}",
+                yaml_kind(value)
+            ),
         ));
     };
     if let Some(swagger) = map.get("swagger") {
@@ -107,7 +125,9 @@ fn check_version(file: &str, value: &Value) -> Result<(), Error> {
             ErrorKind::NotOpenApi,
             file,
             "/swagger",
-            format!("this is a Swagger {version} document; only OpenAPI 3.0.x is supported (convert it first)"),
+            format!(
+                "this is a Swagger {version} document; only OpenAPI 3.0.x is supported (convert it first)"
+            ),
         ));
     }
     match map.get("openapi") {
@@ -128,7 +148,10 @@ fn check_version(file: &str, value: &Value) -> Result<(), Error> {
             ErrorKind::WrongType,
             file,
             "/openapi",
-            format!("expected a version string such as '3.0.3', found {}", yaml_kind(other)),
+            format!(
+                "expected a version string such as '3.0.3', found {}",
+                yaml_kind(other)
+            ),
         )),
     }
 }
@@ -166,5 +189,9 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
             Segment::Enum { .. } | Segment::Unknown => {}
         }
     }
-    if pointer.is_empty() { "/".to_owned() } else { pointer }
+    if pointer.is_empty() {
+        "/".to_owned()
+    } else {
+        pointer
+    }
 }

@@ -9,10 +9,10 @@ use openapiv3::{
     Response as OaResponse, Schema, SchemaKind, StatusCode, Type,
 };
 
-use crate::error::{pointer_token, Error, ErrorKind};
+use crate::error::{Error, ErrorKind, pointer_token};
 use crate::ir::{
-    Api, Body, Constraints, Docs, Field, Group, Location, Operation, Pagination, Params, PathPart, Response,
-    TypeDef, TypeKind, TypeRef, Variant,
+    Api, Body, Constraints, Docs, Field, Group, Location, Operation, Pagination, Params, PathPart,
+    Response, TypeDef, TypeKind, TypeRef, Variant,
 };
 use crate::naming::{self, Scope};
 use crate::select::SelectedOperation;
@@ -21,10 +21,20 @@ use crate::select::SelectedOperation;
 pub const NAME_OVERRIDE_EXTENSION: &str = "x-speakeasy-name-override";
 
 /// Field names whose string values are credentials: they become `Secret`, so `Debug` never shows them.
-const SECRET_NAMES: &[&str] = &["secret", "secret_key", "client_secret", "password", "private_key"];
+const SECRET_NAMES: &[&str] = &[
+    "secret",
+    "secret_key",
+    "client_secret",
+    "password",
+    "private_key",
+];
 
 /// Lowers the selected operations of `document` into the IR.
-pub fn lower(file: &str, document: &OpenAPI, selected: &[SelectedOperation<'_>]) -> Result<Api, Error> {
+pub fn lower(
+    file: &str,
+    document: &OpenAPI,
+    selected: &[SelectedOperation<'_>],
+) -> Result<Api, Error> {
     let mut cx = Lowerer::new(file, document)?;
     // Operations are lowered in a fixed order that does not depend on the document's layout, so
     // that names handed out on collision are the same for any document stating the same facts.
@@ -36,9 +46,14 @@ pub fn lower(file: &str, document: &OpenAPI, selected: &[SelectedOperation<'_>])
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut methods: BTreeMap<(String, String), String> = BTreeMap::new();
     for op in ordered {
-        let Some(operation) = cx.operation(op)? else { continue };
+        let Some(operation) = cx.operation(op)? else {
+            continue;
+        };
         let module = naming::snake(&op.group_key);
-        if let Some(other) = methods.insert((module.clone(), operation.method_name.clone()), op.id.to_owned()) {
+        if let Some(other) = methods.insert(
+            (module.clone(), operation.method_name.clone()),
+            op.id.to_owned(),
+        ) {
             return Err(Error::new(
                 ErrorKind::NameCollision,
                 file,
@@ -61,7 +76,9 @@ pub fn lower(file: &str, document: &OpenAPI, selected: &[SelectedOperation<'_>])
     cx.drain()?;
     let mut groups: Vec<Group> = groups.into_values().collect();
     for group in &mut groups {
-        group.operations.sort_by(|a, b| a.method_name.cmp(&b.method_name));
+        group
+            .operations
+            .sort_by(|a, b| a.method_name.cmp(&b.method_name));
     }
     let mut types: Vec<TypeDef> = cx.types.into_values().collect();
     box_recursive_fields(&mut types);
@@ -130,7 +147,9 @@ impl<'a> Lowerer<'a> {
                     ));
                 }
                 if let ReferenceOr::Item(schema) = schema {
-                    if let Some(name) = name_override(file, &pointer, &schema.schema_data.extensions)? {
+                    if let Some(name) =
+                        name_override(file, &pointer, &schema.schema_data.extensions)?
+                    {
                         overrides.insert(key.as_str(), naming::camel(&name));
                     }
                 }
@@ -163,7 +182,12 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn error(&self, kind: ErrorKind, location: impl Into<String>, message: impl Into<String>) -> Error {
+    fn error(
+        &self,
+        kind: ErrorKind,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Error {
         Error::new(kind, self.file, location, message)
     }
 
@@ -199,7 +223,10 @@ impl<'a> Lowerer<'a> {
                 return Err(self.error(
                     ErrorKind::WrongType,
                     format!("{}/{NAME_OVERRIDE_EXTENSION}", op.pointer),
-                    format!("expected a string, found {}", crate::select::json_kind(other)),
+                    format!(
+                        "expected a string, found {}",
+                        crate::select::json_kind(other)
+                    ),
                 ));
             }
             None => op.id,
@@ -210,13 +237,39 @@ impl<'a> Lowerer<'a> {
         let mut scope = Scope::default();
         let mut fields = Vec::new();
         let parameters = self.parameters(op)?;
+        let body = self.request_body(op)?;
+        let body_properties = match &body {
+            Some((body, pointer)) => match pick_json(&body.content) {
+                Some((media, content)) => match &content.schema {
+                    Some(schema) => {
+                        let at = format!("{pointer}/content/{}/schema", pointer_token(media));
+                        self.object_properties(schema, &at)?
+                    }
+                    None => None,
+                },
+                None => None,
+            },
+            None => None,
+        };
+        // Parameters and body members share one struct, so they are named together.
+        let wire_names: Vec<&str> = parameters
+            .iter()
+            .map(|(_, data, _)| data.name.as_str())
+            .chain(
+                body_properties
+                    .iter()
+                    .flat_map(|(props, _)| props.iter().map(|p| p.api_name)),
+            )
+            .collect();
+        let mut names = scope.claim_all(&wire_names, naming::snake).into_iter();
         let mut path_fields: BTreeMap<&str, String> = BTreeMap::new();
         for (location, data, pointer) in &parameters {
-            let name = scope.claim(naming::snake(&data.name));
+            let name = names.next().unwrap_or_default();
             let hint = format!("{}{}", naming::camel(op.id), naming::camel(&data.name));
             let (ty, nullable, constraints) = match &data.format {
                 ParameterSchemaOrContent::Schema(schema) => {
-                    let (ty, nullable) = self.type_of(schema, &hint, &format!("{pointer}/schema"), &data.name)?;
+                    let (ty, nullable) =
+                        self.type_of(schema, &hint, &format!("{pointer}/schema"), &data.name)?;
                     (ty, nullable, self.constraints(schema)?)
                 }
                 ParameterSchemaOrContent::Content(_) => {
@@ -245,26 +298,33 @@ impl<'a> Lowerer<'a> {
         }
         let path = self.path_template(op, &path_fields)?;
 
-        let body = match self.request_body(op)? {
+        let body = match body {
             None => Body::None,
             Some((body, pointer)) => {
                 let Some((media, content)) = pick_json(&body.content) else {
                     let media: Vec<&str> = body.content.keys().map(String::as_str).collect();
                     self.skipped.push(crate::Skipped {
                         operation_id: op.id.to_owned(),
-                        reason: format!("request bodies of type {} are not supported yet", media.join(", ")),
+                        reason: format!(
+                            "request bodies of type {} are not supported yet",
+                            media.join(", ")
+                        ),
                     });
                     return Ok(None);
                 };
                 let media_pointer = format!("{pointer}/content/{}", pointer_token(media));
                 let Some(schema) = &content.schema else {
-                    return Err(self.error(ErrorKind::Unsupported, media_pointer, "the request body has no schema"));
+                    return Err(self.error(
+                        ErrorKind::Unsupported,
+                        media_pointer,
+                        "the request body has no schema",
+                    ));
                 };
                 let schema_pointer = format!("{media_pointer}/schema");
-                match self.object_properties(schema, &schema_pointer)? {
+                match body_properties {
                     Some((properties, required)) => {
                         for property in properties {
-                            let name = scope.claim(naming::snake(property.api_name));
+                            let name = names.next().unwrap_or_default();
                             fields.push(self.field(
                                 &property,
                                 name,
@@ -277,7 +337,8 @@ impl<'a> Lowerer<'a> {
                     }
                     None => {
                         let hint = format!("{}Body", naming::camel(op.id));
-                        let (ty, nullable) = self.type_of(schema, &hint, &schema_pointer, "body")?;
+                        let (ty, nullable) =
+                            self.type_of(schema, &hint, &schema_pointer, "body")?;
                         let name = scope.claim("body".to_owned());
                         fields.push(Field {
                             name: name.clone(),
@@ -298,7 +359,10 @@ impl<'a> Lowerer<'a> {
 
         let response = self.success_response(op)?;
         let pagination = self.pagination(&fields, &response);
-        let params = (!fields.is_empty()).then(|| Params { name: params_name, fields });
+        let params = (!fields.is_empty()).then_some(Params {
+            name: params_name,
+            fields,
+        });
         let auth = match &o.security {
             Some(requirements) => !requirements.is_empty(),
             None => self.doc.security.as_ref().is_some_and(|r| !r.is_empty()),
@@ -326,8 +390,14 @@ impl<'a> Lowerer<'a> {
         let mut merged: Vec<(Location, &'a openapiv3::ParameterData, String)> = Vec::new();
         let path_item_pointer = op.pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
         let lists = [
-            (op.path_parameters, format!("{path_item_pointer}/parameters")),
-            (&op.operation.parameters[..], format!("{}/parameters", op.pointer)),
+            (
+                op.path_parameters,
+                format!("{path_item_pointer}/parameters"),
+            ),
+            (
+                &op.operation.parameters[..],
+                format!("{}/parameters", op.pointer),
+            ),
         ];
         for (list, base) in lists {
             for (index, parameter) in list.iter().enumerate() {
@@ -336,11 +406,15 @@ impl<'a> Lowerer<'a> {
                 let (location, data) = match parameter {
                     Parameter::Path { parameter_data, .. } => (Location::Path, parameter_data),
                     Parameter::Query { parameter_data, .. } => (Location::Query, parameter_data),
-                    Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
+                    Parameter::Header { parameter_data, .. }
+                    | Parameter::Cookie { parameter_data, .. } => {
                         return Err(self.error(
                             ErrorKind::Unsupported,
                             pointer,
-                            format!("header and cookie parameters (`{}`) are not supported", parameter_data.name),
+                            format!(
+                                "header and cookie parameters (`{}`) are not supported",
+                                parameter_data.name
+                            ),
                         ));
                     }
                 };
@@ -367,10 +441,18 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Reference { reference } => {
                     let name = self.component_name(reference, "parameters", &pointer)?;
                     if !seen.insert(name) {
-                        return Err(self.error(ErrorKind::RefCycle, pointer, format!("`$ref: {reference}` leads back to itself")));
+                        return Err(self.error(
+                            ErrorKind::RefCycle,
+                            pointer,
+                            format!("`$ref: {reference}` leads back to itself"),
+                        ));
                     }
                     current = parameters.and_then(|p| p.get(name)).ok_or_else(|| {
-                        self.error(ErrorKind::DanglingRef, pointer.clone(), format!("`$ref: {reference}` points at nothing"))
+                        self.error(
+                            ErrorKind::DanglingRef,
+                            pointer.clone(),
+                            format!("`$ref: {reference}` points at nothing"),
+                        )
                     })?;
                     pointer = format!("/components/parameters/{}", pointer_token(name));
                 }
@@ -378,8 +460,13 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn request_body(&self, op: &SelectedOperation<'a>) -> Result<Option<(&'a RequestBody, String)>, Error> {
-        let Some(body) = &op.operation.request_body else { return Ok(None) };
+    fn request_body(
+        &self,
+        op: &SelectedOperation<'a>,
+    ) -> Result<Option<(&'a RequestBody, String)>, Error> {
+        let Some(body) = &op.operation.request_body else {
+            return Ok(None);
+        };
         let mut pointer = format!("{}/requestBody", op.pointer);
         let mut current = body;
         let mut seen = BTreeSet::new();
@@ -389,7 +476,11 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Reference { reference } => {
                     let name = self.component_name(reference, "requestBodies", &pointer)?;
                     if !seen.insert(name) {
-                        return Err(self.error(ErrorKind::RefCycle, pointer, format!("`$ref: {reference}` leads back to itself")));
+                        return Err(self.error(
+                            ErrorKind::RefCycle,
+                            pointer,
+                            format!("`$ref: {reference}` leads back to itself"),
+                        ));
                     }
                     current = self
                         .doc
@@ -397,7 +488,11 @@ impl<'a> Lowerer<'a> {
                         .as_ref()
                         .and_then(|c| c.request_bodies.get(name))
                         .ok_or_else(|| {
-                            self.error(ErrorKind::DanglingRef, pointer.clone(), format!("`$ref: {reference}` points at nothing"))
+                            self.error(
+                                ErrorKind::DanglingRef,
+                                pointer.clone(),
+                                format!("`$ref: {reference}` points at nothing"),
+                            )
                         })?;
                     pointer = format!("/components/requestBodies/{}", pointer_token(name));
                 }
@@ -435,7 +530,10 @@ impl<'a> Lowerer<'a> {
                 ));
             };
             used.insert(name);
-            parts.push(PathPart::Param { api_name: name.to_owned(), field: field.clone() });
+            parts.push(PathPart::Param {
+                api_name: name.to_owned(),
+                field: field.clone(),
+            });
             rest = &after[close + 1..];
         }
         if rest.contains('}') {
@@ -452,7 +550,10 @@ impl<'a> Lowerer<'a> {
             return Err(self.error(
                 ErrorKind::UndeclaredPathParameter,
                 format!("operation {}", op.id),
-                format!("path parameter `{unused}` is declared but the path `{}` does not use it", op.path),
+                format!(
+                    "path parameter `{unused}` is declared but the path `{}` does not use it",
+                    op.path
+                ),
             ));
         }
         Ok(parts)
@@ -470,7 +571,11 @@ impl<'a> Lowerer<'a> {
                     StatusCode::Range(2) => 299,
                     _ => return None,
                 };
-                let pointer = format!("{}/responses/{}", op.pointer, pointer_token(&status.to_string()));
+                let pointer = format!(
+                    "{}/responses/{}",
+                    op.pointer,
+                    pointer_token(&status.to_string())
+                );
                 Some((code, response, pointer))
             })
             .collect();
@@ -485,7 +590,12 @@ impl<'a> Lowerer<'a> {
         Ok(Response::Empty)
     }
 
-    fn response(&mut self, response: &'a ReferenceOr<OaResponse>, hint: &str, pointer: String) -> Result<Response, Error> {
+    fn response(
+        &mut self,
+        response: &'a ReferenceOr<OaResponse>,
+        hint: &str,
+        pointer: String,
+    ) -> Result<Response, Error> {
         let mut pointer = pointer;
         let mut current = response;
         let mut component: Option<&'a str> = None;
@@ -496,7 +606,11 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Reference { reference } => {
                     let name = self.component_name(reference, "responses", &pointer)?;
                     if !seen.insert(name) {
-                        return Err(self.error(ErrorKind::RefCycle, pointer, format!("`$ref: {reference}` leads back to itself")));
+                        return Err(self.error(
+                            ErrorKind::RefCycle,
+                            pointer,
+                            format!("`$ref: {reference}` leads back to itself"),
+                        ));
                     }
                     if let Some(done) = self.responses.get(name) {
                         return Ok(done.clone());
@@ -507,7 +621,11 @@ impl<'a> Lowerer<'a> {
                         .as_ref()
                         .and_then(|c| c.responses.get(name))
                         .ok_or_else(|| {
-                            self.error(ErrorKind::DanglingRef, pointer.clone(), format!("`$ref: {reference}` points at nothing"))
+                            self.error(
+                                ErrorKind::DanglingRef,
+                                pointer.clone(),
+                                format!("`$ref: {reference}` points at nothing"),
+                            )
                         })?;
                     component = Some(name);
                     pointer = format!("/components/responses/{}", pointer_token(name));
@@ -517,7 +635,9 @@ impl<'a> Lowerer<'a> {
         let hint = match component {
             Some(name) => {
                 let name = naming::camel(name);
-                if self.type_names.contains(&name) && !self.schema_names.values().all(|n| n != &name) {
+                if self.type_names.contains(&name)
+                    && !self.schema_names.values().all(|n| n != &name)
+                {
                     format!("{name}Response")
                 } else {
                     name
@@ -528,7 +648,8 @@ impl<'a> Lowerer<'a> {
         let lowered = if let Some((media, content)) = pick_json(&response.content) {
             match &content.schema {
                 Some(schema) => {
-                    let schema_pointer = format!("{pointer}/content/{}/schema", pointer_token(media));
+                    let schema_pointer =
+                        format!("{pointer}/content/{}/schema", pointer_token(media));
                     let (ty, _) = self.type_of(schema, &hint, &schema_pointer, "")?;
                     Response::Json(ty)
                 }
@@ -546,14 +667,26 @@ impl<'a> Lowerer<'a> {
     }
 
     fn pagination(&self, fields: &[Field], response: &Response) -> Option<Pagination> {
-        let query = |name: &str| fields.iter().find(|f| f.location == Location::Query && f.api_name == name);
+        let query = |name: &str| {
+            fields
+                .iter()
+                .find(|f| f.location == Location::Query && f.api_name == name)
+        };
         let limit = query("limit")?;
         query("offset")?;
-        let Response::Json(TypeRef::Named(name)) = response else { return None };
-        let TypeKind::Struct { fields: members } = &self.types.get(name)?.kind else { return None };
-        members.iter().find(|f| f.api_name == "total_count" && matches!(f.ty, TypeRef::I64 | TypeRef::I32))?;
+        let Response::Json(TypeRef::Named(name)) = response else {
+            return None;
+        };
+        let TypeKind::Struct { fields: members } = &self.types.get(name)?.kind else {
+            return None;
+        };
+        members
+            .iter()
+            .find(|f| f.api_name == "total_count" && matches!(f.ty, TypeRef::I64 | TypeRef::I32))?;
         let data = members.iter().find(|f| f.api_name == "data")?;
-        let TypeRef::Vec(item) = &data.ty else { return None };
+        let TypeRef::Vec(item) = &data.ty else {
+            return None;
+        };
         Some(Pagination {
             item: (**item).clone(),
             max_page_size: limit.constraints.maximum.map(|(max, _)| max as i64),
@@ -562,7 +695,12 @@ impl<'a> Lowerer<'a> {
 
     // ----- schemas ----------------------------------------------------------------------------
 
-    fn component_name<'r>(&self, reference: &'r str, section: &str, pointer: &str) -> Result<&'r str, Error> {
+    fn component_name<'r>(
+        &self,
+        reference: &'r str,
+        section: &str,
+        pointer: &str,
+    ) -> Result<&'r str, Error> {
         let prefix = format!("#/components/{section}/");
         match reference.strip_prefix(&prefix) {
             Some(name) if !name.is_empty() && !name.contains('/') => Ok(name),
@@ -580,17 +718,29 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Follows a schema reference (and chains of them) to the component it finally names.
-    fn resolve_schema_ref(&self, reference: &str, pointer: &str) -> Result<(&'a str, &'a Schema), Error> {
+    fn resolve_schema_ref(
+        &self,
+        reference: &str,
+        pointer: &str,
+    ) -> Result<(&'a str, &'a Schema), Error> {
         let schemas = self.doc.components.as_ref().map(|c| &c.schemas);
         let mut reference = reference;
         let mut seen = BTreeSet::new();
         loop {
             let name = self.component_name(reference, "schemas", pointer)?;
             let Some((key, schema)) = schemas.and_then(|s| s.get_key_value(name)) else {
-                return Err(self.error(ErrorKind::DanglingRef, pointer, format!("`$ref: {reference}` points at nothing")));
+                return Err(self.error(
+                    ErrorKind::DanglingRef,
+                    pointer,
+                    format!("`$ref: {reference}` points at nothing"),
+                ));
             };
             if !seen.insert(name) {
-                return Err(self.error(ErrorKind::RefCycle, pointer, format!("`$ref: {reference}` leads back to itself")));
+                return Err(self.error(
+                    ErrorKind::RefCycle,
+                    pointer,
+                    format!("`$ref: {reference}` leads back to itself"),
+                ));
             }
             match schema {
                 ReferenceOr::Item(schema) => return Ok((key.as_str(), schema)),
@@ -624,25 +774,44 @@ impl<'a> Lowerer<'a> {
             if self.queued.insert(key) {
                 self.pending.push(key);
             }
-            let name = self.schema_names.get(key).cloned().unwrap_or_else(|| naming::camel(key));
+            let name = self
+                .schema_names
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| naming::camel(key));
             return Ok((TypeRef::Named(name), nullable));
         }
         // Schemas that are plain values (a string, a list) are used directly, not wrapped in a type.
         // A chain of such schemas that refers back to itself has no finite Rust type.
         let at = format!("/components/schemas/{}", pointer_token(key));
         if !self.inline_stack.insert(key) {
-            return Err(self.error(ErrorKind::RefCycle, at, "this schema contains itself without an object in between"));
+            return Err(self.error(
+                ErrorKind::RefCycle,
+                at,
+                "this schema contains itself without an object in between",
+            ));
         }
-        let name = self.schema_names.get(key).cloned().unwrap_or_else(|| naming::camel(key));
+        let name = self
+            .schema_names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| naming::camel(key));
         let result = self.inline_type(schema, &name, &at, "");
         self.inline_stack.remove(key);
         Ok((result?, nullable))
     }
 
-    fn inline_type(&mut self, schema: &'a Schema, hint: &str, pointer: &str, field_name: &str) -> Result<TypeRef, Error> {
+    fn inline_type(
+        &mut self,
+        schema: &'a Schema,
+        hint: &str,
+        pointer: &str,
+        field_name: &str,
+    ) -> Result<TypeRef, Error> {
         let ty = match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
-                let values: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
+                let values: Vec<&str> =
+                    s.enumeration.iter().flatten().map(String::as_str).collect();
                 if values.len() > 1 {
                     self.string_enum(hint, pointer, &values, schema)?
                 } else if is_secret_name(field_name) {
@@ -652,17 +821,26 @@ impl<'a> Lowerer<'a> {
                 }
             }
             SchemaKind::Type(Type::Integer(i)) => match &i.format {
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => TypeRef::I32,
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    TypeRef::I32
+                }
                 _ => TypeRef::I64,
             },
             SchemaKind::Type(Type::Number(n)) => match &n.format {
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => TypeRef::F32,
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => {
+                    TypeRef::F32
+                }
                 _ => TypeRef::F64,
             },
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Bool,
             SchemaKind::Type(Type::Array(a)) => match &a.items {
                 Some(items) => {
-                    let (item, _) = self.type_of(items, &format!("{hint}Item"), &format!("{pointer}/items"), "")?;
+                    let (item, _) = self.type_of(
+                        items,
+                        &format!("{hint}Item"),
+                        &format!("{pointer}/items"),
+                        "",
+                    )?;
                     TypeRef::Vec(Box::new(item))
                 }
                 None => TypeRef::Vec(Box::new(TypeRef::Json)),
@@ -686,33 +864,58 @@ impl<'a> Lowerer<'a> {
                     self.string_enum(hint, pointer, &values, schema)?
                 } else {
                     match any.typ.as_deref() {
-                        Some("object") => self.map_type(any.additional_properties.as_ref(), hint, pointer)?,
+                        Some("object") => {
+                            self.map_type(any.additional_properties.as_ref(), hint, pointer)?
+                        }
                         _ => TypeRef::Json,
                     }
                 }
             }
-            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::Not { .. } => TypeRef::Json,
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::Not { .. } => {
+                TypeRef::Json
+            }
         };
         Ok(ty)
     }
 
-    fn map_type(&mut self, additional: Option<&'a AdditionalProperties>, hint: &str, pointer: &str) -> Result<TypeRef, Error> {
+    fn map_type(
+        &mut self,
+        additional: Option<&'a AdditionalProperties>,
+        hint: &str,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
         match additional {
             Some(AdditionalProperties::Schema(schema)) => {
-                let (value, _) =
-                    self.type_of(schema.as_ref(), &format!("{hint}Value"), &format!("{pointer}/additionalProperties"), "")?;
+                let (value, _) = self.type_of(
+                    schema.as_ref(),
+                    &format!("{hint}Value"),
+                    &format!("{pointer}/additionalProperties"),
+                    "",
+                )?;
                 Ok(TypeRef::Map(Box::new(value)))
             }
             _ => Ok(TypeRef::JsonObject),
         }
     }
 
-    fn string_enum(&mut self, hint: &str, pointer: &str, values: &[&str], schema: &Schema) -> Result<TypeRef, Error> {
+    fn string_enum(
+        &mut self,
+        hint: &str,
+        pointer: &str,
+        values: &[&str],
+        schema: &Schema,
+    ) -> Result<TypeRef, Error> {
         let name = self.type_names.claim(hint.to_owned());
         self.string_enum_named(name, pointer, values, schema)
     }
 
-    fn string_enum_named(&mut self, name: String, pointer: &str, values: &[&str], schema: &Schema) -> Result<TypeRef, Error> {
+    fn string_enum_named(
+        &mut self,
+        name: String,
+        pointer: &str,
+        values: &[&str],
+        schema: &Schema,
+    ) -> Result<TypeRef, Error> {
         let mut scope = Scope::default();
         // `Unknown` carries values this version does not know, so no known value may take its name.
         scope.claim("Unknown".to_owned());
@@ -720,14 +923,20 @@ impl<'a> Lowerer<'a> {
         let variants = values
             .iter()
             .filter(|value| seen.insert(**value))
-            .map(|value| Variant { name: scope.claim(naming::camel(value)), api_name: (*value).to_owned() })
+            .map(|value| Variant {
+                name: scope.claim(naming::camel(value)),
+                api_name: (*value).to_owned(),
+            })
             .collect();
         self.types.insert(
             name.clone(),
             TypeDef {
                 name: name.clone(),
                 origin: pointer.to_owned(),
-                docs: docs(schema.schema_data.title.as_deref(), schema.schema_data.description.as_deref()),
+                docs: docs(
+                    schema.schema_data.title.as_deref(),
+                    schema.schema_data.description.as_deref(),
+                ),
                 deprecated: schema.schema_data.deprecated,
                 kind: TypeKind::StringEnum { variants },
             },
@@ -747,16 +956,25 @@ impl<'a> Lowerer<'a> {
             ReferenceOr::Item(schema) => (schema.schema(), pointer.to_owned()),
             ReferenceOr::Reference { reference } => {
                 let (key, schema) = self.resolve_schema_ref(reference, pointer)?;
-                (schema, format!("/components/schemas/{}", pointer_token(key)))
+                (
+                    schema,
+                    format!("/components/schemas/{}", pointer_token(key)),
+                )
             }
         };
-        if !needs_named_type(schema) || matches!(schema_enum_values(schema), Some(_)) {
+        if !needs_named_type(schema) || schema_enum_values(schema).is_some() {
             return Ok(None);
         }
         let mut properties = Vec::new();
         let mut required = BTreeSet::new();
         let mut visiting = BTreeSet::new();
-        self.collect(schema, &pointer, &mut properties, &mut required, &mut visiting)?;
+        self.collect(
+            schema,
+            &pointer,
+            &mut properties,
+            &mut required,
+            &mut visiting,
+        )?;
         if properties.is_empty() {
             return Ok(None);
         }
@@ -771,23 +989,28 @@ impl<'a> Lowerer<'a> {
         required: &mut BTreeSet<&'a str>,
         visiting: &mut BTreeSet<String>,
     ) -> Result<(), Error> {
-        let (own, own_required, parts): (Option<&'a indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>>, &'a [String], &'a [ReferenceOr<Schema>]) =
-            match &schema.schema_kind {
-                SchemaKind::Type(Type::Object(o)) => (Some(&o.properties), &o.required, &[]),
-                SchemaKind::AllOf { all_of } => (None, &[], all_of),
-                SchemaKind::Any(any) => (Some(&any.properties), &any.required, &any.all_of),
-                _ => {
-                    return Err(self.error(
-                        ErrorKind::Unsupported,
-                        pointer,
-                        "an allOf part must be an object; this one is a plain value",
-                    ));
-                }
-            };
+        let (own, own_required, parts): (
+            Option<&'a Properties>,
+            &'a [String],
+            &'a [ReferenceOr<Schema>],
+        ) = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => (Some(&o.properties), &o.required, &[]),
+            SchemaKind::AllOf { all_of } => (None, &[], all_of),
+            SchemaKind::Any(any) => (Some(&any.properties), &any.required, &any.all_of),
+            _ => {
+                return Err(self.error(
+                    ErrorKind::Unsupported,
+                    pointer,
+                    "an allOf part must be an object; this one is a plain value",
+                ));
+            }
+        };
         for (index, part) in parts.iter().enumerate() {
             let part_pointer = format!("{pointer}/allOf/{index}");
             match part {
-                ReferenceOr::Item(part) => self.collect(part, &part_pointer, properties, required, visiting)?,
+                ReferenceOr::Item(part) => {
+                    self.collect(part, &part_pointer, properties, required, visiting)?
+                }
                 ReferenceOr::Reference { reference } => {
                     let (key, part) = self.resolve_schema_ref(reference, &part_pointer)?;
                     if !visiting.insert(key.to_owned()) {
@@ -806,7 +1029,11 @@ impl<'a> Lowerer<'a> {
         if let Some(own) = own {
             for (name, property) in own {
                 let property_pointer = format!("{pointer}/properties/{}", pointer_token(name));
-                let new = Property { api_name: name.as_str(), schema: property, pointer: property_pointer };
+                let new = Property {
+                    api_name: name.as_str(),
+                    schema: property,
+                    pointer: property_pointer,
+                };
                 match properties.iter_mut().find(|p| p.api_name == name.as_str()) {
                     Some(existing) => *existing = new,
                     None => properties.push(new),
@@ -826,9 +1053,13 @@ impl<'a> Lowerer<'a> {
         location: Location,
     ) -> Result<Field, Error> {
         let hint = format!("{parent}{}", naming::camel(property.api_name));
-        let (ty, nullable) = self.type_of(property.schema, &hint, &property.pointer, property.api_name)?;
+        let (ty, nullable) =
+            self.type_of(property.schema, &hint, &property.pointer, property.api_name)?;
         let (description, deprecated) = match property.schema {
-            ReferenceOr::Item(schema) => (schema.schema_data.description.as_deref(), schema.schema_data.deprecated),
+            ReferenceOr::Item(schema) => (
+                schema.schema_data.description.as_deref(),
+                schema.schema_data.deprecated,
+            ),
             ReferenceOr::Reference { .. } => (None, false),
         };
         Ok(Field {
@@ -844,24 +1075,49 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn struct_type(&mut self, name: String, schema: &'a Schema, pointer: &str, origin: String) -> Result<(), Error> {
+    fn struct_type(
+        &mut self,
+        name: String,
+        schema: &'a Schema,
+        pointer: &str,
+        origin: String,
+    ) -> Result<(), Error> {
         let mut properties = Vec::new();
         let mut required = BTreeSet::new();
         let mut visiting = BTreeSet::new();
-        self.collect(schema, pointer, &mut properties, &mut required, &mut visiting)?;
-        let mut scope = Scope::default();
+        self.collect(
+            schema,
+            pointer,
+            &mut properties,
+            &mut required,
+            &mut visiting,
+        )?;
+        let wire_names: Vec<&str> = properties.iter().map(|p| p.api_name).collect();
+        let names = Scope::default().claim_all(&wire_names, naming::snake);
         let mut fields = Vec::with_capacity(properties.len());
-        for property in &properties {
-            let field_name = scope.claim(naming::snake(property.api_name));
-            fields.push(self.field(property, field_name, &name, required.contains(property.api_name), Location::Member)?);
+        for (property, field_name) in properties.iter().zip(names) {
+            fields.push(self.field(
+                property,
+                field_name,
+                &name,
+                required.contains(property.api_name),
+                Location::Member,
+            )?);
         }
-        let origin = if origin.is_empty() { pointer.to_owned() } else { origin };
+        let origin = if origin.is_empty() {
+            pointer.to_owned()
+        } else {
+            origin
+        };
         self.types.insert(
             name.clone(),
             TypeDef {
                 name,
                 origin,
-                docs: docs(schema.schema_data.title.as_deref(), schema.schema_data.description.as_deref()),
+                docs: docs(
+                    schema.schema_data.title.as_deref(),
+                    schema.schema_data.description.as_deref(),
+                ),
                 deprecated: schema.schema_data.deprecated,
                 kind: TypeKind::Struct { fields },
             },
@@ -873,8 +1129,13 @@ impl<'a> Lowerer<'a> {
     fn drain(&mut self) -> Result<(), Error> {
         while let Some(key) = self.pending.pop() {
             let pointer = format!("/components/schemas/{}", pointer_token(key));
-            let (_, schema) = self.resolve_schema_ref(&format!("#/components/schemas/{key}"), &pointer)?;
-            let name = self.schema_names.get(key).cloned().unwrap_or_else(|| naming::camel(key));
+            let (_, schema) =
+                self.resolve_schema_ref(&format!("#/components/schemas/{key}"), &pointer)?;
+            let name = self
+                .schema_names
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| naming::camel(key));
             if let Some(values) = schema_enum_values(schema) {
                 self.string_enum_named(name, &pointer, &values, schema)?;
             } else {
@@ -913,6 +1174,9 @@ impl<'a> Lowerer<'a> {
         Ok(c)
     }
 }
+
+/// The properties of an object schema, as the document model holds them.
+type Properties = indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>;
 
 /// Abstracts over `Schema` and `Box<Schema>`, which the document model uses in different places.
 trait SchemaLike {
@@ -968,17 +1232,27 @@ fn name_override(
             ErrorKind::WrongType,
             file,
             format!("{pointer}/{NAME_OVERRIDE_EXTENSION}"),
-            format!("expected a string, found {}", crate::select::json_kind(other)),
+            format!(
+                "expected a string, found {}",
+                crate::select::json_kind(other)
+            ),
         )),
     }
 }
 
 /// Chooses the JSON media type of a content map (`application/json`, or any `+json` type).
-fn pick_json(content: &indexmap::IndexMap<String, openapiv3::MediaType>) -> Option<(&str, &openapiv3::MediaType)> {
+fn pick_json(
+    content: &indexmap::IndexMap<String, openapiv3::MediaType>,
+) -> Option<(&str, &openapiv3::MediaType)> {
     content
         .iter()
         .find(|(media, _)| {
-            let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let media = media
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             media == "application/json" || media.ends_with("+json")
         })
         .map(|(media, content)| (media.as_str(), content))
@@ -1003,7 +1277,11 @@ pub fn docs(summary: Option<&str>, description: Option<&str>) -> Docs {
             for line in description.lines() {
                 let trimmed = line.trim_start();
                 if trimmed.starts_with("```") {
-                    lines.push(if in_fence { "```".to_owned() } else { "```text".to_owned() });
+                    lines.push(if in_fence {
+                        "```".to_owned()
+                    } else {
+                        "```text".to_owned()
+                    });
                     in_fence = !in_fence;
                     continue;
                 }

@@ -7,11 +7,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Words that cannot be plain Rust identifiers (strict and reserved keywords of edition 2024).
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union",
-    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Keywords that cannot even be raw identifiers (`r#self` is not allowed).
@@ -42,7 +42,11 @@ fn spell_symbols(raw: &str) -> String {
 /// Makes `name` a usable identifier: keywords become raw identifiers (`r#type`), or get a trailing
 /// underscore where Rust has no raw form; a leading digit gets a prefix; empty names get `fallback`.
 fn finish(name: String, digit_prefix: &str, fallback: &str) -> String {
-    let name = if name.is_empty() { fallback.to_owned() } else { name };
+    let name = if name.is_empty() {
+        fallback.to_owned()
+    } else {
+        name
+    };
     let name = if name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("{digit_prefix}{name}")
     } else {
@@ -65,7 +69,11 @@ pub fn snake(raw: &str) -> String {
 
 /// The UpperCamelCase Rust name of a type or variant (`Machine.SecretKey` → `MachineSecretKey`).
 pub fn camel(raw: &str) -> String {
-    finish(ascii(&spell_symbols(raw).to_upper_camel_case()), "V", "Value")
+    finish(
+        ascii(&spell_symbols(raw).to_upper_camel_case()),
+        "V",
+        "Value",
+    )
 }
 
 /// Keeps only characters valid in an identifier, so a name never breaks the emitted code.
@@ -93,8 +101,10 @@ impl Scope {
     /// Reserves `name` and returns it, or a suffixed variant of it when it is already taken.
     pub fn claim(&mut self, name: String) -> String {
         let bare_name = bare(&name).to_owned();
-        if !self.taken.contains_key(&bare_name) {
-            self.taken.insert(bare_name, 1);
+        if let std::collections::btree_map::Entry::Vacant(entry) =
+            self.taken.entry(bare_name.clone())
+        {
+            entry.insert(1);
             return name;
         }
         let camel_case = bare_name.starts_with(|c: char| c.is_ascii_uppercase());
@@ -112,6 +122,23 @@ impl Scope {
                 return candidate;
             }
         }
+    }
+
+    /// Names a list of wire names at once. Names that convert to themselves (`frontend_api`) are
+    /// served first, so the wire name that already reads as Rust keeps it and a look-alike
+    /// (`frontendApi`) is the one that gets a suffix, whatever their order in the document.
+    pub fn claim_all(&mut self, wire_names: &[&str], convert: fn(&str) -> String) -> Vec<String> {
+        let converted: Vec<String> = wire_names.iter().map(|w| convert(w)).collect();
+        let mut out: Vec<Option<String>> = vec![None; wire_names.len()];
+        for pass in [true, false] {
+            for (index, wire) in wire_names.iter().enumerate() {
+                let exact = bare(&converted[index]) == *wire;
+                if exact == pass {
+                    out[index] = Some(self.claim(converted[index].clone()));
+                }
+            }
+        }
+        out.into_iter().map(Option::unwrap_or_default).collect()
     }
 
     /// Whether `name` is already taken in this scope.
@@ -172,6 +199,11 @@ mod tests {
         let mut types = Scope::default();
         assert_eq!(types.claim(camel("Foo.Bar")), "FooBar");
         assert_eq!(types.claim(camel("FooBar")), "FooBar2");
+        let mut fields = Scope::default();
+        assert_eq!(
+            fields.claim_all(&["frontendApi", "frontend_api"], snake),
+            vec!["frontend_api_2".to_owned(), "frontend_api".to_owned()]
+        );
         let mut raw = Scope::default();
         assert_eq!(raw.claim(snake("type")), "r#type");
         assert_eq!(raw.claim(snake("Type")), "type_2");

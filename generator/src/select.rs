@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, Operation, ReferenceOr};
 
-use crate::error::{pointer_token, Error, ErrorKind};
+use crate::error::{Error, ErrorKind, pointer_token};
 
 /// The extension naming an operation's group (its accessor on the client).
 pub const GROUP_EXTENSION: &str = "x-speakeasy-group";
@@ -48,9 +48,9 @@ impl Selection {
     fn matches(&self, group_key: &str, operation_id: &str) -> bool {
         match self {
             Selection::All => true,
-            Selection::Only(items) => items.iter().any(|item| {
-                item.to_snake_case() == group_key || item == operation_id
-            }),
+            Selection::Only(items) => items
+                .iter()
+                .any(|item| item.to_snake_case() == group_key || item == operation_id),
         }
     }
 }
@@ -147,7 +147,9 @@ pub fn select<'a>(
                     ErrorKind::Unsupported,
                     file,
                     &path_pointer,
-                    format!("path items given by `$ref` ({reference}) are not supported; write the path item inline"),
+                    format!(
+                        "path items given by `$ref` ({reference}) are not supported; write the path item inline"
+                    ),
                 ));
             }
         };
@@ -173,7 +175,12 @@ pub fn select<'a>(
                 ));
             };
             if id.trim().is_empty() {
-                return Err(Error::new(ErrorKind::Unsupported, file, &pointer, "the operationId is empty"));
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    file,
+                    &pointer,
+                    "the operationId is empty",
+                ));
             }
             if let Some(first) = seen.insert(id, pointer.clone()) {
                 return Err(Error::new(
@@ -212,7 +219,9 @@ pub fn select<'a>(
             ErrorKind::EmptySelection,
             file,
             "",
-            format!("the selection `{selection}` matches no operation (groups are named by x-speakeasy-group, else by the first tag)"),
+            format!(
+                "the selection `{selection}` matches no operation (groups are named by x-speakeasy-group, else by the first tag)"
+            ),
         ));
     }
     Ok(selected)
@@ -232,7 +241,9 @@ fn group_of(file: &str, pointer: &str, operation: &Operation) -> Result<String, 
                 ErrorKind::Unsupported,
                 file,
                 pointer,
-                format!("operation has neither {GROUP_EXTENSION} nor a tag, so it belongs to no group"),
+                format!(
+                    "operation has neither {GROUP_EXTENSION} nor a tag, so it belongs to no group"
+                ),
             )
         }),
     }

@@ -1,1 +1,280 @@
-fn main(){}
+//! `cargo xtask`: the workspace's developer commands (argument parsing, dispatch and exit codes).
+//!
+//! Exit status: 0 success, 1 `--check` found generated files out of date, 2 anything else (bad usage, an
+//! unreadable or invalid document, a file system error). A failed run has written nothing.
+
+mod codegen;
+mod fsutil;
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use generator::Selection;
+
+const USAGE: &str = "\
+Usage: cargo xtask <COMMAND>
+
+Commands:
+  codegen   Generate the Clerk Backend API client from the OpenAPI document
+  help      Print this message
+
+Run `cargo xtask codegen --help` for the options of codegen.";
+
+const CODEGEN_USAGE: &str = "\
+Usage: cargo xtask codegen [--spec PATH] [--select GROUPS|all] [--out DIR] [--check]
+
+Generate the clerk-bapi client from an OpenAPI 3.0 document. The generator owns <DIR>/generated/ entirely:
+changed files are replaced atomically, unchanged files are left alone, and files there that it does not
+produce (orphans) are deleted. A run that fails writes nothing.
+
+Options:
+  --spec PATH      OpenAPI document to read [default: specs/clerk-bapi.yml in the workspace]
+  --select GROUPS  Comma-separated groups (x-speakeasy-group, else first tag) and operationIds,
+                   or `all` [default: machines]
+  --out DIR        Directory receiving generated/ [default: generated-client/src in the workspace]
+  --check          Write nothing; exit 1 if any generated file is stale, missing or orphaned,
+                   showing a diff and the command that fixes it
+  -h, --help       Print this message
+
+A relative --spec or --out is relative to the current directory; the defaults are found from the
+workspace root wherever the command is run.
+
+Exit status: 0 success or up to date, 1 out of date (--check), 2 bad usage, bad input or I/O error.";
+
+/// How the process ends; the only place exit codes are decided.
+enum Outcome {
+    /// Done: files written, or help printed, or `--check` found nothing to do.
+    Ok,
+    /// `--check` found generated files out of date (already reported on stdout).
+    Drift,
+    /// The command line is wrong.
+    Usage(String),
+    /// The document is missing, unreadable or invalid.
+    BadInput(String),
+    /// Something else went wrong, e.g. the file system refused a write.
+    Failed(anyhow::Error),
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+enum Command {
+    Help,
+    CodegenHelp,
+    Codegen(codegen::Options),
+}
+
+fn main() -> ExitCode {
+    let outcome = match parse(std::env::args_os().skip(1)) {
+        Err(message) => Outcome::Usage(message),
+        Ok(Command::Help) => print(USAGE),
+        Ok(Command::CodegenHelp) => print(CODEGEN_USAGE),
+        Ok(Command::Codegen(options)) => {
+            let mut stdout = std::io::stdout().lock();
+            match codegen::run(
+                &workspace_root(),
+                &options,
+                &generator::generate,
+                &mut stdout,
+            ) {
+                Ok(codegen::Outcome::Ok) => Outcome::Ok,
+                Ok(codegen::Outcome::Drift) => Outcome::Drift,
+                Err(codegen::Failure::BadInput(message)) => Outcome::BadInput(message),
+                Err(codegen::Failure::Failed(err)) => Outcome::Failed(err),
+            }
+        }
+    };
+    let mut stderr = std::io::stderr().lock();
+    match outcome {
+        Outcome::Ok => ExitCode::SUCCESS,
+        Outcome::Drift => ExitCode::from(1),
+        Outcome::Usage(message) => {
+            let _ = writeln!(stderr, "error: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Outcome::BadInput(message) => {
+            let _ = writeln!(stderr, "error: {message}");
+            ExitCode::from(2)
+        }
+        Outcome::Failed(err) => {
+            let _ = writeln!(stderr, "error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print(text: &str) -> Outcome {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    Outcome::Ok
+}
+
+/// The workspace root: the parent of this crate's directory, fixed at compile time.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map_or_else(|| manifest_dir.join(".."), Path::to_path_buf)
+}
+
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
+    let mut args = args.into_iter();
+    let Some(command) = args.next() else {
+        return Err("no command given".to_owned());
+    };
+    match command.to_str() {
+        Some("codegen") => parse_codegen(args),
+        Some("help" | "-h" | "--help") => Ok(Command::Help),
+        _ => Err(format!("unknown command `{}`", command.to_string_lossy())),
+    }
+}
+
+fn parse_codegen(mut args: impl Iterator<Item = OsString>) -> Result<Command, String> {
+    let mut options = codegen::Options::default();
+    while let Some(arg) = args.next() {
+        let Some(text) = arg.to_str() else {
+            return Err(format!("unexpected argument `{}`", arg.to_string_lossy()));
+        };
+        // `--flag=value` or `--flag value`.
+        let (flag, inline) = match text.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(OsString::from(value))),
+            _ => (text, None),
+        };
+        let takes_value = matches!(flag, "--spec" | "--select" | "--out");
+        if inline.is_some() && !takes_value {
+            return Err(format!("`{flag}` takes no value"));
+        }
+        let mut value = || -> Result<OsString, String> {
+            let value = match inline.clone() {
+                Some(value) => value,
+                None => match args.next() {
+                    Some(value) if !value.to_string_lossy().starts_with("--") => value,
+                    _ => return Err(format!("`{flag}` needs a value")),
+                },
+            };
+            if value.is_empty() {
+                return Err(format!("`{flag}` needs a non-empty value"));
+            }
+            Ok(value)
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Command::CodegenHelp),
+            "--check" => options.check = true,
+            "--spec" => set_once(flag, &mut options.spec, PathBuf::from(value()?))?,
+            "--out" => set_once(flag, &mut options.out, PathBuf::from(value()?))?,
+            "--select" => {
+                let text = value()?
+                    .into_string()
+                    .map_err(|_| "`--select` needs UTF-8 text".to_owned())?;
+                let selection =
+                    Selection::parse(&text).map_err(|err| format!("--select: {err}"))?;
+                set_once(flag, &mut options.select, (text, selection))?;
+            }
+            _ if flag.starts_with('-') => {
+                return Err(format!("unknown option `{flag}` for codegen"));
+            }
+            _ => return Err(format!("unexpected argument `{text}`")),
+        }
+    }
+    Ok(Command::Codegen(options))
+}
+
+fn set_once<T>(flag: &str, slot: &mut Option<T>, value: T) -> Result<(), String> {
+    if slot.is_some() {
+        return Err(format!("`{flag}` given more than once"));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(args: &[&str]) -> Result<Command, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    fn options(args: &[&str]) -> codegen::Options {
+        match parse_str(args) {
+            Ok(Command::Codegen(options)) => options,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn codegen_defaults() {
+        let o = options(&["codegen"]);
+        assert!(o.spec.is_none() && o.select.is_none() && o.out.is_none() && !o.check);
+    }
+
+    #[test]
+    fn codegen_flags_in_both_forms() {
+        let o = options(&[
+            "codegen",
+            "--spec",
+            "a.yml",
+            "--select=all",
+            "--out=dir",
+            "--check",
+        ]);
+        assert_eq!(o.spec.as_deref(), Some(Path::new("a.yml")));
+        assert_eq!(o.out.as_deref(), Some(Path::new("dir")));
+        assert_eq!(o.select, Some(("all".to_owned(), Selection::All)));
+        assert!(o.check);
+        let o = options(&["codegen", "--select", "machines, users"]);
+        let expected = Selection::Only(vec!["machines".into(), "users".into()]);
+        assert_eq!(o.select, Some(("machines, users".to_owned(), expected)));
+    }
+
+    #[test]
+    fn help() {
+        assert!(matches!(parse_str(&["help"]), Ok(Command::Help)));
+        assert!(matches!(parse_str(&["--help"]), Ok(Command::Help)));
+        assert!(matches!(
+            parse_str(&["codegen", "-h"]),
+            Ok(Command::CodegenHelp)
+        ));
+        assert!(matches!(
+            parse_str(&["codegen", "--out", "x", "--help"]),
+            Ok(Command::CodegenHelp)
+        ));
+    }
+
+    #[test]
+    fn usage_errors() {
+        for (args, expected) in [
+            (&[][..], "no command given"),
+            (&["bench"][..], "unknown command `bench`"),
+            (&["codegen", "--frob"][..], "unknown option `--frob`"),
+            (&["codegen", "extra"][..], "unexpected argument `extra`"),
+            (&["codegen", "--spec"][..], "`--spec` needs a value"),
+            (
+                &["codegen", "--spec", "--check"][..],
+                "`--spec` needs a value",
+            ),
+            (
+                &["codegen", "--out="][..],
+                "`--out` needs a non-empty value",
+            ),
+            (&["codegen", "--check=yes"][..], "`--check` takes no value"),
+            (
+                &["codegen", "--select", ","][..],
+                "--select: the selection is empty",
+            ),
+            (
+                &["codegen", "--out", "a", "--out", "b"][..],
+                "`--out` given more than once",
+            ),
+        ] {
+            let err = parse_str(args).unwrap_err();
+            assert!(err.contains(expected), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn workspace_root_holds_the_workspace_manifest() {
+        assert!(workspace_root().join("Cargo.toml").is_file());
+        assert!(workspace_root().join("xtask").is_dir());
+    }
+}
