@@ -568,8 +568,9 @@ fn emit_checks(field: &Field) -> TokenStream {
             checks.push(quote!(crate::runtime::check_number(#name, #number, #min, #max, #excl_min, #excl_max)?;));
         }
         TypeRef::String | TypeRef::Secret => {
+            // Secret checks take the `Secret` itself, so that no error can print its value.
             let text = if field.ty == TypeRef::Secret {
-                quote!(#value.expose_secret())
+                quote!(#value)
             } else {
                 quote!(#value.as_str())
             };

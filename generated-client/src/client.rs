@@ -1,0 +1,576 @@
+//! The `Client` and how it is configured: `ClientBuilder`, per-call `RequestOptions` and `RetryPolicy`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::HeaderValue;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// The environment variable [`Client::from_env`] reads the secret key from.
+const SECRET_KEY_ENV: &str = "CLERK_SECRET_KEY";
+
+/// The per-attempt timeout used unless the builder or the call sets another one.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long establishing a connection may take unless the builder sets another limit.
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A client for Clerk's Backend API.
+///
+/// Cloning is cheap (the configuration and the connection pool are shared behind an `Arc`), so
+/// clone it freely into tasks instead of wrapping it in another `Arc`. `Debug` never prints the
+/// secret key.
+///
+/// Every request carries `Authorization: Bearer <secret key>` (except the few operations that
+/// need no authentication), `Clerk-API-Version`, `User-Agent: clerk-bapi-rust/<version>` and
+/// `Accept: application/json`. Failed attempts are retried according to the [`RetryPolicy`].
+///
+/// Calls must run inside a Tokio runtime with its time driver enabled (`#[tokio::main]` and
+/// `#[tokio::test]` enable it), which times attempts out and waits between retries.
+///
+/// ```no_run
+/// # fn main() -> clerk_bapi::Result<()> {
+/// let client = clerk_bapi::Client::builder()
+///     .secret_key("sk_test_...")
+///     .timeout(std::time::Duration::from_secs(10))
+///     .build()?;
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+/// The shared state of a [`Client`]; the runtime reads it to send requests.
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    /// The base URL without a trailing slash, e.g. `https://api.clerk.com/v1`.
+    pub(crate) base_url: String,
+    /// `Bearer <secret key>`, marked sensitive so that `http`'s `Debug` redacts it too.
+    pub(crate) authorization: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) api_version: HeaderValue,
+    pub(crate) timeout: Duration,
+    pub(crate) retry_policy: RetryPolicy,
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client with the given secret key and every other setting at its default.
+    ///
+    /// Fails with [`Error::Config`] when the key is empty or cannot be sent in an HTTP header.
+    pub fn new(secret_key: impl Into<String>) -> Result<Self> {
+        Self::builder().secret_key(secret_key).build()
+    }
+
+    /// A client whose secret key is read from the `CLERK_SECRET_KEY` environment variable, with
+    /// every other setting at its default.
+    ///
+    /// Fails with [`Error::Config`] when the variable is unset, empty or not valid Unicode. The
+    /// error never contains the variable's value.
+    ///
+    /// ```no_run
+    /// # fn main() -> clerk_bapi::Result<()> {
+    /// let client = clerk_bapi::Client::from_env()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_env() -> Result<Self> {
+        // The value is never put in the error: `VarError::NotUnicode` would print it.
+        let key = std::env::var(SECRET_KEY_ENV).map_err(|err| {
+            Error::Config(match err {
+                std::env::VarError::NotPresent => {
+                    format!("the environment variable {SECRET_KEY_ENV} is not set")
+                }
+                std::env::VarError::NotUnicode(_) => {
+                    format!("the environment variable {SECRET_KEY_ENV} is not valid Unicode")
+                }
+            })
+        })?;
+        // Keys never contain whitespace, so a newline left by `$(cat key_file)` or an `.env`
+        // editor is dropped rather than rejected.
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(Error::Config(format!(
+                "the environment variable {SECRET_KEY_ENV} is empty"
+            )));
+        }
+        Self::new(key)
+    }
+
+    /// The base URL requests are sent to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("secret_key", &"[REDACTED]")
+            .field("timeout", &self.inner.timeout)
+            .field("retry_policy", &self.inner.retry_policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures and builds a [`Client`].
+///
+/// Only the secret key is required. Defaults: base URL `https://api.clerk.com/v1`, a 30 s
+/// timeout per attempt, a 10 s connect timeout, and [`RetryPolicy::default`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use clerk_bapi::{Client, RetryPolicy};
+///
+/// # fn main() -> clerk_bapi::Result<()> {
+/// let client = Client::builder()
+///     .secret_key("sk_test_...")
+///     .base_url("http://127.0.0.1:8080/v1")
+///     .timeout(Duration::from_secs(5))
+///     .retry_policy(RetryPolicy::default().with_max_attempts(5))
+///     .user_agent_suffix("my-service/1.2")
+///     .build()?;
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ClientBuilder {
+    // `Secret`'s `Debug` is redacted, so deriving `Debug` here prints no key.
+    secret_key: Option<Secret>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry_policy: Option<RetryPolicy>,
+    user_agent_suffix: Option<String>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// The secret key (`sk_live_...` or `sk_test_...`) sent as `Authorization: Bearer <key>`.
+    pub fn secret_key(mut self, secret_key: impl Into<String>) -> Self {
+        self.secret_key = Some(Secret::new(secret_key));
+        self
+    }
+
+    /// The base URL, with or without a trailing slash; it must be an absolute `http` or `https`
+    /// URL without credentials, query or fragment. Defaults to `https://api.clerk.com/v1`.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// The time one attempt may take, from sending the request to reading the whole response.
+    /// Defaults to 30 seconds. Retries each get the full timeout again; the total is bounded by
+    /// [`RetryPolicy::max_elapsed`]. Must not be zero.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time establishing a connection may take. Defaults to 10 seconds.
+    ///
+    /// Cannot be combined with [`ClientBuilder::http_client`]: configure the connect timeout on
+    /// that client instead ([`ClientBuilder::build`] fails rather than silently ignore it).
+    pub fn connect_timeout(mut self, connect_timeout: Duration) -> Self {
+        self.connect_timeout = Some(connect_timeout);
+        self
+    }
+
+    /// When and how failed attempts are retried. Defaults to [`RetryPolicy::default`].
+    pub fn retry_policy(mut self, retry_policy: RetryPolicy) -> Self {
+        self.retry_policy = Some(retry_policy);
+        self
+    }
+
+    /// Text appended to the `User-Agent` header after a space, to identify your application:
+    /// `clerk-bapi-rust/0.1.0 my-service/1.2`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Sends requests through this HTTP client instead of one built with the defaults, for
+    /// example to share a connection pool or to set a proxy.
+    ///
+    /// Requests still get this crate's headers, timeout and retries. The client built by default
+    /// follows no redirects (so that the secret key is never sent anywhere but the base URL); a
+    /// supplied client keeps its own redirect policy.
+    pub fn http_client(mut self, http_client: reqwest::Client) -> Self {
+        self.http_client = Some(http_client);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// Fails with [`Error::Config`] when no secret key was given or it is empty, when the base
+    /// URL, the user-agent suffix or a timeout is invalid, or when the HTTP client cannot be
+    /// created. The error never contains the secret key.
+    pub fn build(self) -> Result<Client> {
+        let secret_key = self.secret_key.ok_or_else(|| {
+            Error::Config(format!(
+                "no secret key: call ClientBuilder::secret_key, or set {SECRET_KEY_ENV} and use Client::from_env"
+            ))
+        })?;
+        let key = secret_key.expose_secret();
+        if key.trim().is_empty() {
+            return Err(Error::Config("the secret key is empty".into()));
+        }
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
+            Error::Config(
+                "the secret key contains characters that cannot be sent in an HTTP header".into(),
+            )
+        })?;
+        authorization.set_sensitive(true);
+
+        let base_url =
+            normalize_base_url(self.base_url.as_deref().unwrap_or(crate::DEFAULT_BASE_URL))?;
+
+        let mut user_agent = concat!("clerk-bapi-rust/", env!("CARGO_PKG_VERSION")).to_owned();
+        if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim) {
+            if !suffix.is_empty() {
+                user_agent.push(' ');
+                user_agent.push_str(suffix);
+            }
+        }
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::Config(
+                "the user-agent suffix contains characters that cannot be sent in an HTTP header"
+                    .into(),
+            )
+        })?;
+        let api_version = HeaderValue::from_str(crate::API_VERSION).map_err(|_| {
+            Error::Config("the API version cannot be sent in an HTTP header".into())
+        })?;
+
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(Error::Config("the timeout must not be zero".into()));
+        }
+
+        let http = match (self.http_client, self.connect_timeout) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Config(
+                    "connect_timeout has no effect on a client supplied with http_client; \
+                     set the connect timeout on that client instead"
+                        .into(),
+                ));
+            }
+            (Some(http), None) => http,
+            (None, connect_timeout) => reqwest::Client::builder()
+                .connect_timeout(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                // A redirect would carry the secret key to wherever it points; Clerk's API does
+                // not redirect, so any 3xx is reported as an error instead.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|err| Error::Config(format!("could not create the HTTP client: {err}")))?,
+        };
+
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                base_url,
+                authorization,
+                user_agent,
+                api_version,
+                timeout,
+                retry_policy: self.retry_policy.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+/// Checks that `raw` is an absolute http(s) URL fit to prefix request paths, and returns it
+/// without a trailing slash.
+fn normalize_base_url(raw: &str) -> Result<String> {
+    let invalid = |why: &str| Error::Config(format!("invalid base URL: {why}"));
+    let url = Url::parse(raw.trim())
+        .map_err(|err| invalid(&format!("{err} (expected e.g. https://api.clerk.com/v1)")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    // Credentials in the URL would be sent to the server and printed in errors.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("it must not contain credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it must not have a query or a fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// When and how failed attempts are retried.
+///
+/// The client tries a request at most [`max_attempts`](Self::max_attempts) times in all, and
+/// never sleeps past [`max_elapsed`](Self::max_elapsed) after the first attempt started:
+///
+/// - **429 Too Many Requests** is retried for every method, since Clerk did not process the
+///   request. Its `Retry-After` header (seconds or HTTP date) is obeyed; when it asks for a longer
+///   wait than what is left of `max_elapsed`, the 429 error is returned at once instead (with
+///   [`ApiError::retry_after`](crate::ApiError::retry_after) set).
+/// - **500, 502, 503 and 504**, **timeouts** and **transport failures** (connection refused or
+///   reset...) are retried only for idempotent methods: GET, PUT, DELETE, HEAD and OPTIONS. POST
+///   and PATCH are never retried for these, since the first attempt may have taken effect. A
+///   `Retry-After` on a 503 is obeyed like on a 429.
+/// - Otherwise the wait before retry *n* is an exponential backoff with equal jitter: a random
+///   duration between half and all of `initial_backoff × 2^(n-1)`, capped at `max_backoff`.
+///
+/// The fields are public so that a policy can be adjusted in place; the `with_*` methods do the
+/// same in builder style.
+///
+/// ```
+/// use std::time::Duration;
+/// use clerk_bapi::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .with_max_attempts(5)
+///     .with_max_elapsed(Duration::from_secs(60));
+/// assert_eq!(policy.max_attempts, 5);
+/// assert_eq!(RetryPolicy::none().max_attempts, 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in all, the first one included; 1 disables retries and 0 counts as 1.
+    /// Default: 3.
+    pub max_attempts: u32,
+    /// The base of the exponential backoff before the first retry. Default: 500 ms.
+    pub initial_backoff: Duration,
+    /// The longest backoff between two attempts when the server gives no `Retry-After`.
+    /// Default: 8 s.
+    pub max_backoff: Duration,
+    /// The time budget: no retry is started, and no wait begun, that would end later than this
+    /// after the first attempt started. An attempt in flight is bounded by the timeout, not by
+    /// this budget. It also caps how long a `Retry-After` is obeyed. Default: 30 s.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_elapsed: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries: one attempt only.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Sets [`max_attempts`](Self::max_attempts).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Sets [`initial_backoff`](Self::initial_backoff).
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Sets [`max_backoff`](Self::max_backoff).
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Sets [`max_elapsed`](Self::max_elapsed).
+    pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = max_elapsed;
+        self
+    }
+
+    /// The jittered wait before retry number `retry` (1 for the first retry).
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let exponent = retry.saturating_sub(1).min(31);
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_backoff);
+        // Equal jitter: half of the wait is fixed so that retries never come back-to-back, the
+        // other half is random so that many clients do not retry in lockstep.
+        let half = ceiling / 2;
+        let jitter_nanos = u64::try_from((ceiling - half).as_nanos()).unwrap_or(u64::MAX);
+        half + Duration::from_nanos(fastrand::u64(0..=jitter_nanos))
+    }
+}
+
+/// Options for the calls made through one group handle, e.g.
+/// `client.machines().with_options(options)`.
+///
+/// Unset options fall back to the client's. Options given to a handle replace any options given
+/// to it before.
+///
+/// ```
+/// use std::time::Duration;
+/// use clerk_bapi::RequestOptions;
+///
+/// let options = RequestOptions::default()
+///     .timeout(Duration::from_secs(5))
+///     .no_retries()
+///     .header("x-request-id", "req-42");
+/// # let _ = options;
+/// ```
+#[derive(Clone, Default)]
+pub struct RequestOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry_policy: Option<RetryPolicy>,
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+impl RequestOptions {
+    /// The time one attempt may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy to use instead of the client's.
+    pub fn retry_policy(mut self, retry_policy: RetryPolicy) -> Self {
+        self.retry_policy = Some(retry_policy);
+        self
+    }
+
+    /// Makes a single attempt: the same as `retry_policy(RetryPolicy::none())`.
+    pub fn no_retries(self) -> Self {
+        self.retry_policy(RetryPolicy::none())
+    }
+
+    /// Adds a header to every request. Adding the same name twice sends both values.
+    ///
+    /// The name and value are checked when a request is sent: an invalid name or value, or one
+    /// of the headers the client sets itself (`Authorization`, `Clerk-API-Version`,
+    /// `User-Agent`, `Accept`, `Content-Type`, `Content-Length`, `Host`, `Transfer-Encoding`)
+    /// fails the call with [`Error::Validation`] before anything is sent. The client's own
+    /// headers cannot be overridden so that a call cannot send another key or API version than
+    /// the client was built with. Values are never printed by `Debug` or in errors, so they may
+    /// hold tokens.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+impl fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values may be credentials, so only the names are shown.
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("retry_policy", &self.retry_policy)
+            .field("header_names", &header_names)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_is_normalized_and_checked() {
+        assert_eq!(
+            normalize_base_url("https://api.clerk.com/v1/").unwrap(),
+            "https://api.clerk.com/v1"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in [
+            "api.clerk.com/v1",
+            "ftp://api.clerk.com",
+            "https://user:pw@api.clerk.com",
+            "https://api.clerk.com/v1?x=1",
+            "https://api.clerk.com/v1#f",
+            "",
+        ] {
+            let err = normalize_base_url(bad).unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{bad}: {err}");
+            assert!(!err.to_string().contains("pw"), "{err}");
+        }
+    }
+
+    #[test]
+    fn backoff_is_jittered_capped_and_grows() {
+        let policy = RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_millis(300));
+        for _ in 0..100 {
+            let first = policy.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let second = policy.backoff(2);
+            assert!(second >= Duration::from_millis(100) && second <= Duration::from_millis(200));
+            let capped = policy.backoff(40);
+            assert!(capped >= Duration::from_millis(150) && capped <= Duration::from_millis(300));
+        }
+    }
+
+    #[test]
+    fn build_requires_a_usable_key() {
+        assert!(matches!(Client::builder().build(), Err(Error::Config(_))));
+        assert!(matches!(Client::new("  "), Err(Error::Config(_))));
+        let err = Client::new("sk_test_SECRET\nVALUE").unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        assert!(matches!(
+            Client::builder()
+                .secret_key("k")
+                .timeout(Duration::ZERO)
+                .build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            Client::builder()
+                .secret_key("k")
+                .http_client(reqwest::Client::new())
+                .connect_timeout(Duration::from_secs(1))
+                .build(),
+            Err(Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn request_options_debug_hides_header_values() {
+        let options = RequestOptions::default().header("x-token", "tok_SECRETVALUE");
+        let printed = format!("{options:?}");
+        assert!(
+            printed.contains("x-token") && !printed.contains("SECRETVALUE"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn client_is_send_sync_and_debug_is_redacted() {
+        fn assert_bounds<T: Send + Sync + Clone>() {}
+        assert_bounds::<Client>();
+        let client = Client::new("sk_test_SECRETVALUE123").unwrap();
+        let printed = format!("{client:?} {client:#?}");
+        assert!(!printed.contains("SECRETVALUE"), "{printed}");
+        assert_eq!(client.base_url(), crate::DEFAULT_BASE_URL);
+    }
+}
