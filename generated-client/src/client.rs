@@ -240,11 +240,11 @@ impl ClientBuilder {
             normalize_base_url(self.base_url.as_deref().unwrap_or(crate::DEFAULT_BASE_URL))?;
 
         let mut user_agent = concat!("clerk-bapi-rust/", env!("CARGO_PKG_VERSION")).to_owned();
-        if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim) {
-            if !suffix.is_empty() {
-                user_agent.push(' ');
-                user_agent.push_str(suffix);
-            }
+        if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim)
+            && !suffix.is_empty()
+        {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
         }
         let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
             Error::Config(

@@ -146,12 +146,11 @@ impl<'a> Lowerer<'a> {
                         format!("schemas `{first}` and `{key}` both become the Rust type `{name}`"),
                     ));
                 }
-                if let ReferenceOr::Item(schema) = schema {
-                    if let Some(name) =
+                if let ReferenceOr::Item(schema) = schema
+                    && let Some(name) =
                         name_override(file, &pointer, &schema.schema_data.extensions)?
-                    {
-                        overrides.insert(key.as_str(), naming::camel(&name));
-                    }
+                {
+                    overrides.insert(key.as_str(), naming::camel(&name));
                 }
                 schema_names.insert(key.as_str(), name);
             }
@@ -1336,10 +1335,10 @@ fn box_recursive_fields(types: &mut [TypeDef]) {
         let owner = t.name.clone();
         if let TypeKind::Struct { fields } = &mut t.kind {
             for field in fields {
-                if let TypeRef::Named(target) = &field.ty {
-                    if reaches(target, &owner) {
-                        field.ty = TypeRef::Boxed(Box::new(field.ty.clone()));
-                    }
+                if let TypeRef::Named(target) = &field.ty
+                    && reaches(target, &owner)
+                {
+                    field.ty = TypeRef::Boxed(Box::new(field.ty.clone()));
                 }
             }
         }
