@@ -864,11 +864,15 @@ fn compiled_pattern(pattern: &'static str) -> Option<Arc<regex_lite::Regex>> {
 
 /// Walks every page of a `limit`/`offset` list operation, yielding the items one by one.
 ///
-/// `fetch(limit, offset)` returns one page and the `total_count` the API reports. The walk stops
-/// after an empty page, once `offset` reaches `total_count`, or after yielding the first error.
-/// `page_size` below 1 counts as 1. The stream is `Unpin`, and `Send` when `fetch`, its future and
+/// `fetch(limit, offset)` returns one page and the `total_count` the API reports. The walk starts at
+/// `start_offset` and stops after an empty page, once `offset` reaches `total_count`, or after
+/// yielding the first error. `page_size` below 1 counts as 1, a negative start as 0. The stream is `Unpin`, and `Send` when `fetch`, its future and
 /// the items are.
-pub fn paginate<T, F, Fut>(page_size: i64, fetch: F) -> impl Stream<Item = Result<T>> + Unpin
+pub fn paginate<T, F, Fut>(
+    page_size: i64,
+    start_offset: i64,
+    fetch: F,
+) -> impl Stream<Item = Result<T>> + Unpin
 where
     F: FnMut(i64, i64) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, i64)>>,
@@ -883,7 +887,7 @@ where
     let state = State {
         fetch,
         page_size: page_size.max(1),
-        offset: 0,
+        offset: start_offset.max(0),
         page: Vec::new().into_iter(),
         done: false,
     };

@@ -780,6 +780,7 @@ async fn paginate_walks_every_page_by_total_count() {
     let calls = std::sync::Arc::default();
     let stream = runtime::paginate(
         2,
+        0,
         fake_pages((1..=5).collect(), 5, None, std::sync::Arc::clone(&calls)),
     );
     let items: Vec<i32> = stream.map(Result::unwrap).collect().await;
@@ -793,6 +794,7 @@ async fn paginate_stops_on_an_empty_page() {
     let calls = std::sync::Arc::default();
     let stream = runtime::paginate(
         2,
+        0,
         fake_pages((1..=4).collect(), 10, None, std::sync::Arc::clone(&calls)),
     );
     let items: Vec<i32> = stream.map(Result::unwrap).collect().await;
@@ -805,6 +807,7 @@ async fn paginate_yields_an_error_then_stops() {
     let calls = std::sync::Arc::default();
     let mut stream = runtime::paginate(
         2,
+        0,
         fake_pages((1..=6).collect(), 6, Some(2), std::sync::Arc::clone(&calls)),
     );
     assert_eq!(stream.next().await.unwrap().unwrap(), 1);
@@ -839,7 +842,7 @@ async fn paginate_over_http_is_send() {
         total_count: i64,
     }
     let client = client_for(&server.uri());
-    let stream = runtime::paginate(2, |limit, offset| {
+    let stream = runtime::paginate(2, 0, |limit, offset| {
         let handle = Handle::new(&client);
         async move {
             let mut req = request(Method::GET, "/things");

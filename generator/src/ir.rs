@@ -140,10 +140,29 @@ pub enum Response {
 /// Pagination facts for a list operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pagination {
+    /// The Rust name of the walking method (`list_all`).
+    pub method_name: String,
     /// The type of one item of `data`.
     pub item: TypeRef,
     /// The largest page the API accepts (`maximum` of `limit`), if stated.
     pub max_page_size: Option<i64>,
+    /// The `limit` field of the parameter struct.
+    pub limit: PageField,
+    /// The `offset` field of the parameter struct.
+    pub offset: PageField,
+    /// The `data` field of the response.
+    pub data: String,
+    /// The `total_count` field of the response.
+    pub total_count: PageField,
+}
+
+/// A numeric field that pagination reads or writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageField {
+    /// The Rust field name.
+    pub name: String,
+    /// Whether it is an `i32` (otherwise an `i64`).
+    pub is_i32: bool,
 }
 
 /// A reference to a Rust type from a field or a response.

@@ -11,8 +11,8 @@ use openapiv3::{
 
 use crate::error::{Error, ErrorKind, pointer_token};
 use crate::ir::{
-    Api, Body, Constraints, Docs, Field, Group, Location, Operation, Pagination, Params, PathPart,
-    Response, TypeDef, TypeKind, TypeRef, Variant,
+    Api, Body, Constraints, Docs, Field, Group, Location, Operation, PageField, Pagination, Params,
+    PathPart, Response, TypeDef, TypeKind, TypeRef, Variant,
 };
 use crate::naming::{self, Scope};
 use crate::select::SelectedOperation;
@@ -79,6 +79,25 @@ pub fn lower(
         group
             .operations
             .sort_by(|a, b| a.method_name.cmp(&b.method_name));
+        // Page walkers are named after their operation; they are decided once every type is
+        // lowered, since the answer's shape (`data`, `total_count`) may be a schema lowered last.
+        let mut methods = Scope::default();
+        for op in &group.operations {
+            methods.claim(op.method_name.clone());
+        }
+        for op in &mut group.operations {
+            let fields = op
+                .params
+                .as_ref()
+                .map(|p| p.fields.as_slice())
+                .unwrap_or_default();
+            op.pagination = cx
+                .pagination(&op.method_name, fields, &op.response)
+                .map(|mut p| {
+                    p.method_name = methods.claim(p.method_name);
+                    p
+                });
+        }
     }
     let mut types: Vec<TypeDef> = cx.types.into_values().collect();
     box_recursive_fields(&mut types);
@@ -357,7 +376,7 @@ impl<'a> Lowerer<'a> {
         };
 
         let response = self.success_response(op)?;
-        let pagination = self.pagination(&fields, &response);
+
         let params = (!fields.is_empty()).then_some(Params {
             name: params_name,
             fields,
@@ -377,7 +396,7 @@ impl<'a> Lowerer<'a> {
             auth,
             deprecated: o.deprecated,
             docs: docs(o.summary.as_deref(), o.description.as_deref()),
-            pagination,
+            pagination: None,
         }))
     }
 
@@ -665,30 +684,54 @@ impl<'a> Lowerer<'a> {
         Ok(lowered)
     }
 
-    fn pagination(&self, fields: &[Field], response: &Response) -> Option<Pagination> {
+    fn pagination(
+        &self,
+        method_name: &str,
+        fields: &[Field],
+        response: &Response,
+    ) -> Option<Pagination> {
         let query = |name: &str| {
             fields
                 .iter()
-                .find(|f| f.location == Location::Query && f.api_name == name)
+                .find(|f| f.location == Location::Query && f.api_name == name && !f.required)
+        };
+        let page_field = |f: &Field| match f.ty {
+            TypeRef::I64 => Some(PageField {
+                name: f.name.clone(),
+                is_i32: false,
+            }),
+            TypeRef::I32 => Some(PageField {
+                name: f.name.clone(),
+                is_i32: true,
+            }),
+            _ => None,
         };
         let limit = query("limit")?;
-        query("offset")?;
+        let offset = page_field(query("offset")?)?;
         let Response::Json(TypeRef::Named(name)) = response else {
             return None;
         };
         let TypeKind::Struct { fields: members } = &self.types.get(name)?.kind else {
             return None;
         };
-        members
-            .iter()
-            .find(|f| f.api_name == "total_count" && matches!(f.ty, TypeRef::I64 | TypeRef::I32))?;
-        let data = members.iter().find(|f| f.api_name == "data")?;
+        let member = |api_name: &str| {
+            members
+                .iter()
+                .find(|f| f.api_name == api_name && !f.is_optional())
+        };
+        let total_count = page_field(member("total_count")?)?;
+        let data = member("data")?;
         let TypeRef::Vec(item) = &data.ty else {
             return None;
         };
         Some(Pagination {
+            method_name: format!("{}_all", naming::bare(method_name)),
             item: (**item).clone(),
             max_page_size: limit.constraints.maximum.map(|(max, _)| max as i64),
+            limit: page_field(limit)?,
+            offset,
+            data: data.name.clone(),
+            total_count,
         })
     }
 

@@ -193,6 +193,33 @@ impl<'a> Machines<'a> {
         req.query("order_by", &params.order_by);
         self.inner.send_json(req).await
     }
+    /// Walks every page of [`Self::list`], yielding the items one by one.
+    ///
+    /// Pages hold `params.limit` items (by default 500, the most the API accepts in one page); the walk starts at `params.offset` (by default 0) and follows `total_count`. The stream ends after the first error it yields.
+    pub fn list_all(
+        &self,
+        params: crate::types::ListMachinesParams,
+    ) -> impl ::futures_core::Stream<
+        Item = crate::Result<crate::types::Machine>,
+    > + Send + use<'a> {
+        let handle = self.clone();
+        let page_size = params.limit.unwrap_or(500);
+        let start = params.offset.unwrap_or(0);
+        crate::runtime::paginate(
+            page_size,
+            start,
+            move |limit, offset| {
+                let handle = handle.clone();
+                let mut params = params.clone();
+                params.limit = ::std::option::Option::Some(limit);
+                params.offset = ::std::option::Option::Some(offset);
+                async move {
+                    let page = handle.list(params).await?;
+                    ::std::result::Result::Ok((page.data, page.total_count))
+                }
+            },
+        )
+    }
     /// Issue a new secret key for a machine
     ///
     /// Replaces a machine's secret key with a fresh one. Deploy the new key to
