@@ -145,6 +145,18 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
     }
 }
 
+/// The Rust type of a schema as written from outside the `types` module, for tools that write code
+/// using generated types (round-trip tests of the document's examples).
+pub fn rust_type(ty: &TypeRef, nullable: bool) -> String {
+    let ty = type_tokens(ty, Scope::Outside);
+    let ty = if nullable {
+        quote!(::std::option::Option<#ty>)
+    } else {
+        ty
+    };
+    ty.to_string()
+}
+
 fn field_type(field: &Field, scope: Scope) -> TokenStream {
     let ty = type_tokens(&field.ty, scope);
     if field.is_optional() {

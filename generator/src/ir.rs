@@ -18,6 +18,21 @@ pub struct Api {
     pub types: Vec<TypeDef>,
     /// Operations the selection matched but the generator left out.
     pub skipped: Vec<crate::Skipped>,
+    /// The document's `example`s, each with the type generated for its schema.
+    pub examples: Vec<Example>,
+}
+
+/// An `example` the document gives for a schema, and the Rust type that schema became.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// JSON pointer to the schema carrying the example.
+    pub pointer: String,
+    /// The type generated for the schema.
+    pub ty: TypeRef,
+    /// Whether the schema is nullable (the Rust type is then wrapped in `Option`).
+    pub nullable: bool,
+    /// The example itself.
+    pub value: serde_json::Value,
 }
 
 impl Api {

@@ -49,6 +49,20 @@ pub struct Output {
     pub groups: usize,
     /// Operations matched by the selection but not generated.
     pub skipped: Vec<Skipped>,
+    /// Every `example` of the document met while generating, with the Rust type it should decode
+    /// into, for round-trip tests of the generated types.
+    pub examples: Vec<Example>,
+}
+
+/// An `example` of the document and the generated Rust type of its schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// JSON pointer to the schema carrying the example.
+    pub pointer: String,
+    /// The Rust type, written with `crate::` paths as seen from inside the client crate.
+    pub rust_type: String,
+    /// The example value.
+    pub value: serde_json::Value,
 }
 
 /// The directory, relative to the client crate's `src/`, that the generator owns entirely.
@@ -66,5 +80,14 @@ pub fn generate(source: Source<'_>, selection: &Selection) -> Result<Output, Err
         operations: api.operation_count(),
         groups: api.groups.len(),
         skipped: api.skipped.clone(),
+        examples: api
+            .examples
+            .iter()
+            .map(|e| Example {
+                pointer: e.pointer.clone(),
+                rust_type: emit::rust_type(&e.ty, e.nullable),
+                value: e.value.clone(),
+            })
+            .collect(),
     })
 }

@@ -111,6 +111,7 @@ pub fn lower(
         groups,
         types,
         skipped: cx.skipped,
+        examples: cx.examples.into_values().collect(),
     })
 }
 
@@ -134,6 +135,8 @@ struct Lowerer<'a> {
     skipped: Vec<crate::Skipped>,
     /// Value-like component schemas being expanded in place, to catch self-containment.
     inline_stack: BTreeSet<&'a str>,
+    /// Examples met so far, keyed by pointer so each is recorded once.
+    examples: BTreeMap<String, crate::ir::Example>,
 }
 
 /// A property collected from an object schema or from the parts of an `allOf`.
@@ -197,6 +200,7 @@ impl<'a> Lowerer<'a> {
             types: BTreeMap::new(),
             skipped: Vec::new(),
             inline_stack: BTreeSet::new(),
+            examples: BTreeMap::new(),
         })
     }
 
@@ -804,8 +808,23 @@ impl<'a> Lowerer<'a> {
             ReferenceOr::Item(schema) => {
                 let schema = schema.schema();
                 let ty = self.inline_type(schema, hint, pointer, field_name)?;
+                self.record_example(schema, pointer, &ty);
                 Ok((ty, schema.schema_data.nullable))
             }
+        }
+    }
+
+    fn record_example(&mut self, schema: &Schema, pointer: &str, ty: &TypeRef) {
+        if let Some(value) = &schema.schema_data.example {
+            self.examples.insert(
+                pointer.to_owned(),
+                crate::ir::Example {
+                    pointer: pointer.to_owned(),
+                    ty: ty.clone(),
+                    nullable: schema.schema_data.nullable,
+                    value: value.clone(),
+                },
+            );
         }
     }
 
@@ -1178,6 +1197,7 @@ impl<'a> Lowerer<'a> {
                 .get(key)
                 .cloned()
                 .unwrap_or_else(|| naming::camel(key));
+            self.record_example(schema, &pointer, &TypeRef::Named(name.clone()));
             if let Some(values) = schema_enum_values(schema) {
                 self.string_enum_named(name, &pointer, &values, schema)?;
             } else {
