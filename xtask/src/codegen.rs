@@ -575,6 +575,7 @@ mod tests {
                 operations: 1,
                 groups: 1,
                 skipped: vec![],
+                examples: vec![],
             });
         }
         let line = |n: usize| match n {
@@ -596,6 +597,7 @@ mod tests {
                 operation_id: "ListThings".into(),
                 reason: "not supported".into(),
             }],
+            examples: vec![],
         })
     }
 
