@@ -254,7 +254,7 @@ fn read_spec(path: &Path, name: &str) -> Result<Vec<u8>, Failure> {
 
 /// The generator promises relative `/`-separated paths under `generated/`; anything else must never be
 /// written, since it could land outside the directory the generator owns.
-fn validate_output_path(path: &str) -> Result<(), &'static str> {
+pub(crate) fn validate_output_path(path: &str) -> Result<(), &'static str> {
     let Some(rest) = path
         .strip_prefix(generator::GENERATED_DIR)
         .and_then(|rest| rest.strip_prefix('/'))
@@ -425,7 +425,7 @@ fn normalize(text: &str) -> Cow<'_, str> {
 }
 
 /// `1 file`, `2 files`.
-fn count(n: usize, noun: &str) -> String {
+pub(crate) fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 

@@ -1,10 +1,12 @@
 //! `cargo xtask`: the workspace's developer commands (argument parsing, dispatch and exit codes).
 //!
-//! Exit status: 0 success, 1 `--check` found generated files out of date, 2 anything else (bad usage, an
-//! unreadable or invalid document, a file system error). A failed run has written nothing.
+//! Exit status: 0 success, 1 `--check` found generated files out of date or `verify` found a document that
+//! fails verification, 2 anything else (bad usage, an unreadable or invalid document, a file system error).
+//! A failed `codegen` run has written nothing.
 
 mod codegen;
 mod fsutil;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -18,9 +20,10 @@ Usage: cargo xtask <COMMAND>
 
 Commands:
   codegen   Generate the Clerk Backend API client from the OpenAPI document
+  verify    Generate every operation of Clerk's documents into a copy of the client and test it
   help      Print this message
 
-Run `cargo xtask codegen --help` for the options of codegen.";
+Run `cargo xtask codegen --help` or `cargo xtask verify --help` for their options.";
 
 const CODEGEN_USAGE: &str = "\
 Usage: cargo xtask codegen [--spec PATH] [--select GROUPS|all] [--out DIR] [--check]
@@ -43,12 +46,35 @@ workspace root wherever the command is run.
 
 Exit status: 0 success or up to date, 1 out of date (--check), 2 bad usage, bad input or I/O error.";
 
+const VERIFY_USAGE: &str = "\
+Usage: cargo xtask verify [--spec PATH]... [--keep DIR] [--allow-skipped]
+
+For each document: generate every operation (`--select all`), failing if any is skipped or if the count
+differs from the document's operations; build the result in a copy of the clerk-bapi crate with
+`cargo clippy --all-targets -- -D warnings`; and run `cargo test` there, with one round-trip test per
+`example` the generator reports (it must decode into its generated type and encode back to an equal
+value).
+The copies share the target directory target/verify, so dependencies are compiled once.
+
+Options:
+  --spec PATH       A document to verify; repeat for several [default: the three documents
+                    ../shared/specs/clerk-bapi/{2025-04-10,2025-11-10,2026-05-12}.yml beside the workspace]
+  --keep DIR        Also leave each copy in DIR/<document name>/ for inspection [default: the
+                    copies, built in target/verify/work/, are removed]
+  --allow-skipped   For development only, never in CI: report skipped operations as warnings
+  -h, --help        Print this message
+
+Exit status: 0 every document verified, 1 a document failed verification, 2 bad usage, a missing,
+unreadable or invalid document, or an I/O error.";
+
 /// How the process ends; the only place exit codes are decided.
 enum Outcome {
     /// Done: files written, or help printed, or `--check` found nothing to do.
     Ok,
     /// `--check` found generated files out of date (already reported on stdout).
     Drift,
+    /// `verify` found a document that fails verification (already reported on stdout).
+    Unverified,
     /// The command line is wrong.
     Usage(String),
     /// The document is missing, unreadable or invalid.
@@ -63,6 +89,8 @@ enum Command {
     Help,
     CodegenHelp,
     Codegen(codegen::Options),
+    VerifyHelp,
+    Verify(verify::Options),
 }
 
 fn main() -> ExitCode {
@@ -84,11 +112,26 @@ fn main() -> ExitCode {
                 Err(codegen::Failure::Failed(err)) => Outcome::Failed(err),
             }
         }
+        Ok(Command::VerifyHelp) => print(VERIFY_USAGE),
+        Ok(Command::Verify(options)) => {
+            let mut stdout = std::io::stdout().lock();
+            match verify::run(
+                &workspace_root(),
+                &options,
+                &generator::generate,
+                &mut stdout,
+            ) {
+                Ok(verify::Outcome::Verified) => Outcome::Ok,
+                Ok(verify::Outcome::Failed) => Outcome::Unverified,
+                Err(verify::Failure::BadInput(message)) => Outcome::BadInput(message),
+                Err(verify::Failure::Failed(err)) => Outcome::Failed(err),
+            }
+        }
     };
     let mut stderr = std::io::stderr().lock();
     match outcome {
         Outcome::Ok => ExitCode::SUCCESS,
-        Outcome::Drift => ExitCode::from(1),
+        Outcome::Drift | Outcome::Unverified => ExitCode::from(1),
         Outcome::Usage(message) => {
             let _ = writeln!(stderr, "error: {message}\n\n{USAGE}");
             ExitCode::from(2)
@@ -124,6 +167,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
     };
     match command.to_str() {
         Some("codegen") => parse_codegen(args),
+        Some("verify") => parse_verify(args),
         Some("help" | "-h" | "--help") => Ok(Command::Help),
         _ => Err(format!("unknown command `{}`", command.to_string_lossy())),
     }
@@ -177,6 +221,48 @@ fn parse_codegen(mut args: impl Iterator<Item = OsString>) -> Result<Command, St
         }
     }
     Ok(Command::Codegen(options))
+}
+
+fn parse_verify(mut args: impl Iterator<Item = OsString>) -> Result<Command, String> {
+    let mut options = verify::Options::default();
+    while let Some(arg) = args.next() {
+        let Some(text) = arg.to_str() else {
+            return Err(format!("unexpected argument `{}`", arg.to_string_lossy()));
+        };
+        // `--flag=value` or `--flag value`.
+        let (flag, inline) = match text.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(OsString::from(value))),
+            _ => (text, None),
+        };
+        let takes_value = matches!(flag, "--spec" | "--keep");
+        if inline.is_some() && !takes_value {
+            return Err(format!("`{flag}` takes no value"));
+        }
+        let mut value = || -> Result<PathBuf, String> {
+            let value = match inline.clone() {
+                Some(value) => value,
+                None => match args.next() {
+                    Some(value) if !value.to_string_lossy().starts_with("--") => value,
+                    _ => return Err(format!("`{flag}` needs a value")),
+                },
+            };
+            if value.is_empty() {
+                return Err(format!("`{flag}` needs a non-empty value"));
+            }
+            Ok(PathBuf::from(value))
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Command::VerifyHelp),
+            "--allow-skipped" => options.allow_skipped = true,
+            "--spec" => options.specs.push(value()?),
+            "--keep" => set_once(flag, &mut options.keep, value()?)?,
+            _ if flag.starts_with('-') => {
+                return Err(format!("unknown option `{flag}` for verify"));
+            }
+            _ => return Err(format!("unexpected argument `{text}`")),
+        }
+    }
+    Ok(Command::Verify(options))
 }
 
 fn set_once<T>(flag: &str, slot: &mut Option<T>, value: T) -> Result<(), String> {
@@ -265,6 +351,63 @@ mod tests {
             (
                 &["codegen", "--out", "a", "--out", "b"][..],
                 "`--out` given more than once",
+            ),
+        ] {
+            let err = parse_str(args).unwrap_err();
+            assert!(err.contains(expected), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn verify_options() {
+        let Ok(Command::Verify(o)) = parse_str(&["verify"]) else {
+            panic!()
+        };
+        assert!(o.specs.is_empty() && o.keep.is_none() && !o.allow_skipped);
+        let Ok(Command::Verify(o)) = parse_str(&[
+            "verify",
+            "--spec",
+            "a.yml",
+            "--spec=b.yml",
+            "--keep",
+            "out",
+            "--allow-skipped",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(o.specs, [PathBuf::from("a.yml"), PathBuf::from("b.yml")]);
+        assert_eq!(o.keep.as_deref(), Some(Path::new("out")));
+        assert!(o.allow_skipped);
+        assert!(matches!(
+            parse_str(&["verify", "--spec", "a", "-h"]),
+            Ok(Command::VerifyHelp)
+        ));
+        for (args, expected) in [
+            (
+                &["verify", "--frob"][..],
+                "unknown option `--frob` for verify",
+            ),
+            (&["verify", "a.yml"][..], "unexpected argument `a.yml`"),
+            (&["verify", "--spec"][..], "`--spec` needs a value"),
+            (
+                &["verify", "--keep", "--spec", "a"][..],
+                "`--keep` needs a value",
+            ),
+            (
+                &["verify", "--spec="][..],
+                "`--spec` needs a non-empty value",
+            ),
+            (
+                &["verify", "--allow-skipped=yes"][..],
+                "`--allow-skipped` takes no value",
+            ),
+            (
+                &["verify", "--keep", "a", "--keep", "b"][..],
+                "`--keep` given more than once",
+            ),
+            (
+                &["verify", "--select", "all"][..],
+                "unknown option `--select`",
             ),
         ] {
             let err = parse_str(args).unwrap_err();
