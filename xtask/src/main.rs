@@ -4,6 +4,7 @@
 //! fails verification, 2 anything else (bad usage, an unreadable or invalid document, a file system error).
 //! A failed `codegen` run has written nothing.
 
+mod bench;
 mod codegen;
 mod fsutil;
 mod verify;
@@ -21,6 +22,7 @@ Usage: cargo xtask <COMMAND>
 Commands:
   codegen   Generate the Clerk Backend API client from the OpenAPI document
   verify    Generate every operation of Clerk's documents into a copy of the client and test it
+  bench     Measure the generator, the generated crate's build time and the client's throughput
   help      Print this message
 
 Run `cargo xtask codegen --help` or `cargo xtask verify --help` for their options.";
@@ -67,6 +69,21 @@ Options:
 Exit status: 0 every document verified, 1 a document failed verification, 2 bad usage, a missing,
 unreadable or invalid document, or an I/O error.";
 
+const BENCH_USAGE: &str = "\
+Usage: cargo xtask bench [--quick] [--spec PATH]
+
+Measure, side by side in one run, and print one table of medians with their range: the parse
+floor (read + serde_yaml into openapiv3) and whole-process `codegen --select all` of a whole
+document with its peak memory, the generator's stages, the Machines selection, the client's
+throughput against the same request written by hand with reqwest, and the dev build time of the
+client crate for the Machines selection and for --select all. Always measures a release build
+(it rebuilds itself in release when started from a debug build). Timing never fails the command.
+
+Options:
+  --quick       Few iterations, to check that the benchmark still runs (CI uses this)
+  --spec PATH   The whole document to measure [default: ../shared/specs/clerk-bapi/2026-05-12.yml]
+  -h, --help    Print this message";
+
 /// How the process ends; the only place exit codes are decided.
 enum Outcome {
     /// Done: files written, or help printed, or `--check` found nothing to do.
@@ -91,6 +108,10 @@ enum Command {
     Codegen(codegen::Options),
     VerifyHelp,
     Verify(verify::Options),
+    BenchHelp,
+    Bench(bench::Options),
+    /// The parse floor, measured by `bench`: read a document and parse it, nothing else.
+    ParseFloor(PathBuf),
 }
 
 fn main() -> ExitCode {
@@ -127,6 +148,12 @@ fn main() -> ExitCode {
                 Err(verify::Failure::Failed(err)) => Outcome::Failed(err),
             }
         }
+        Ok(Command::BenchHelp) => print(BENCH_USAGE),
+        Ok(Command::Bench(options)) => run_bench(&options),
+        Ok(Command::ParseFloor(spec)) => match bench::parse_floor(&spec) {
+            Ok(()) => Outcome::Ok,
+            Err(err) => Outcome::Failed(err),
+        },
     };
     let mut stderr = std::io::stderr().lock();
     match outcome {
@@ -145,6 +172,63 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Benchmarks measure release code: a debug build hands over to a release build of itself.
+fn run_bench(options: &bench::Options) -> Outcome {
+    if cfg!(debug_assertions) {
+        let mut command =
+            std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        command.current_dir(workspace_root()).args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "xtask",
+            "--",
+            "bench",
+        ]);
+        if options.quick {
+            command.arg("--quick");
+        }
+        if let Some(spec) = &options.spec {
+            command.arg("--spec").arg(spec);
+        }
+        return match command.status() {
+            Ok(status) if status.success() => Outcome::Ok,
+            Ok(status) => Outcome::Failed(anyhow::anyhow!(
+                "the release build of `xtask bench` failed ({status})"
+            )),
+            Err(err) => Outcome::Failed(anyhow::Error::new(err).context("cannot run cargo")),
+        };
+    }
+    let mut stdout = std::io::stdout().lock();
+    match bench::run(&workspace_root(), options, &mut stdout) {
+        Ok(()) => Outcome::Ok,
+        Err(err) => Outcome::Failed(err),
+    }
+}
+
+fn parse_bench(args: impl Iterator<Item = OsString>) -> Result<Command, String> {
+    let mut options = bench::Options {
+        quick: false,
+        spec: None,
+    };
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        match arg.to_str() {
+            Some("--quick") => options.quick = true,
+            Some("--spec") => {
+                let value = args.next().ok_or("`--spec` needs a value")?;
+                let cwd = std::env::current_dir()
+                    .map_err(|e| format!("cannot read the current directory: {e}"))?;
+                set_once("--spec", &mut options.spec, cwd.join(value))?;
+            }
+            Some("-h" | "--help") => return Ok(Command::BenchHelp),
+            _ => return Err(format!("unexpected argument `{}`", arg.to_string_lossy())),
+        }
+    }
+    Ok(Command::Bench(options))
 }
 
 fn print(text: &str) -> Outcome {
@@ -168,6 +252,11 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
     match command.to_str() {
         Some("codegen") => parse_codegen(args),
         Some("verify") => parse_verify(args),
+        Some("bench") => parse_bench(args),
+        Some("parse-floor") => match (args.next(), args.next()) {
+            (Some(spec), None) => Ok(Command::ParseFloor(PathBuf::from(spec))),
+            _ => Err("usage: cargo xtask parse-floor <document>".to_owned()),
+        },
         Some("help" | "-h" | "--help") => Ok(Command::Help),
         _ => Err(format!("unknown command `{}`", command.to_string_lossy())),
     }
@@ -331,7 +420,8 @@ mod tests {
     fn usage_errors() {
         for (args, expected) in [
             (&[][..], "no command given"),
-            (&["bench"][..], "unknown command `bench`"),
+            (&["frob"][..], "unknown command `frob`"),
+            (&["bench", "--frob"][..], "unexpected argument `--frob`"),
             (&["codegen", "--frob"][..], "unknown option `--frob`"),
             (&["codegen", "extra"][..], "unexpected argument `extra`"),
             (&["codegen", "--spec"][..], "`--spec` needs a value"),

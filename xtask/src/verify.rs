@@ -443,6 +443,21 @@ impl Template {
     }
 }
 
+/// Writes a buildable copy of the client crate holding `output` into `dir` (created if needed), with
+/// its package named `package`, and returns the copy's crate directory. Used by `bench` to time the
+/// build of the whole API.
+pub fn prepare_copy(
+    root: &Path,
+    output: &Output,
+    dir: &Path,
+    package: &str,
+) -> anyhow::Result<PathBuf> {
+    let template = Template::read(root)?;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    template.write(dir, package, output)?;
+    Ok(dir.join(MEMBER_DIR))
+}
+
 /// `src/lib.rs`, relative to the crate.
 fn lib_rs() -> PathBuf {
     Path::new("src").join("lib.rs")

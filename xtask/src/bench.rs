@@ -1,0 +1,490 @@
+//! `cargo xtask bench`: the performance figures people read, measured side by side in one run and
+//! printed as one table (medians with their spread). Timing never fails the command; only a broken
+//! measurement does.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use generator::{Selection, Source};
+
+/// What `cargo xtask bench` was asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Few iterations, so CI can run it to keep it from rotting.
+    pub quick: bool,
+    /// The whole document to measure (default: Clerk's 2026-05-12 document beside the project).
+    pub spec: Option<PathBuf>,
+}
+
+/// How many times each figure is measured.
+struct Plan {
+    process_runs: usize,
+    stage_runs: usize,
+    machines_runs: usize,
+    rounds: usize,
+    requests: usize,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Self {
+        if quick {
+            Plan {
+                process_runs: 3,
+                stage_runs: 3,
+                machines_runs: 20,
+                rounds: 2,
+                requests: 200,
+            }
+        } else {
+            Plan {
+                process_runs: 15,
+                stage_runs: 15,
+                machines_runs: 200,
+                rounds: 9,
+                requests: 3000,
+            }
+        }
+    }
+}
+
+/// A sample of durations or rates, summarised as median and range.
+struct Sample(Vec<f64>);
+
+impl Sample {
+    fn median(&self) -> f64 {
+        let mut values = self.0.clone();
+        values.sort_by(f64::total_cmp);
+        match values.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => values[n / 2],
+            n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+        }
+    }
+
+    fn min(&self) -> f64 {
+        self.0.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    fn max(&self) -> f64 {
+        self.0.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    fn ms(&self) -> String {
+        format!(
+            "{:.1} ms ({:.1}–{:.1})",
+            self.median() * 1e3,
+            self.min() * 1e3,
+            self.max() * 1e3
+        )
+    }
+}
+
+/// One row of the printed table.
+struct Row {
+    figure: String,
+    value: String,
+    target: String,
+}
+
+/// The parse floor: read a document and parse it into `openapiv3::OpenAPI` with `serde_yaml`, the
+/// least any generator must do. Run as its own process so it compares with whole-process codegen.
+pub fn parse_floor(spec: &Path) -> Result<()> {
+    let bytes = std::fs::read(spec).with_context(|| format!("{}: cannot read", spec.display()))?;
+    let document: openapiv3::OpenAPI = serde_yaml::from_slice(&bytes)
+        .with_context(|| format!("{}: cannot parse", spec.display()))?;
+    // Using the result keeps the parse from being optimised away.
+    if document.paths.paths.is_empty() {
+        bail!("{}: the document has no paths", spec.display());
+    }
+    Ok(())
+}
+
+/// Runs every measurement and prints the table to `out`.
+pub fn run(root: &Path, options: &Options, out: &mut dyn std::io::Write) -> Result<()> {
+    let plan = Plan::new(options.quick);
+    let spec = match &options.spec {
+        Some(spec) => spec.clone(),
+        None => root.join("../shared/specs/clerk-bapi/2026-05-12.yml"),
+    };
+    let spec_bytes =
+        std::fs::read(&spec).with_context(|| format!("{}: cannot read", spec.display()))?;
+    let machines_spec = root.join("specs/clerk-bapi.yml");
+    let machines_bytes = std::fs::read(&machines_spec)
+        .with_context(|| format!("{}: cannot read", machines_spec.display()))?;
+    let exe = std::env::current_exe().context("cannot find the xtask executable")?;
+    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    let mut rows = Vec::new();
+
+    // Whole processes, alternating so that noise falls on both alike.
+    let spec_arg = spec.as_os_str().to_owned();
+    let out_dir = scratch.path().join("out");
+    let floor_args: Vec<OsString> = vec!["parse-floor".into(), spec_arg.clone()];
+    let codegen_args: Vec<OsString> = vec![
+        "codegen".into(),
+        "--spec".into(),
+        spec_arg,
+        "--select".into(),
+        "all".into(),
+        "--out".into(),
+        out_dir.into_os_string(),
+    ];
+    let (mut floor, mut codegen, mut floor_rss, mut codegen_rss) =
+        (Vec::new(), Vec::new(), 0_u64, 0_u64);
+    for _ in 0..plan.process_runs {
+        let (time, rss) = time_process(&exe, &floor_args)?;
+        floor.push(time);
+        floor_rss = floor_rss.max(rss);
+        let (time, rss) = time_process(&exe, &codegen_args)?;
+        codegen.push(time);
+        codegen_rss = codegen_rss.max(rss);
+    }
+    let (floor, codegen) = (Sample(floor), Sample(codegen));
+    let ratio = codegen.median() / floor.median();
+    rows.push(Row {
+        figure: "parse floor: read + serde_yaml → openapiv3 (whole process)".into(),
+        value: format!("{}, peak {:.1} MiB", floor.ms(), mib(floor_rss)),
+        target: "—".into(),
+    });
+    rows.push(Row {
+        figure: "codegen --select all (whole process)".into(),
+        value: format!("{}, peak {:.1} MiB", codegen.ms(), mib(codegen_rss)),
+        target: verdict(mib(codegen_rss) < 64.0, "< 64 MiB"),
+    });
+    rows.push(Row {
+        figure: "codegen --select all ÷ parse floor".into(),
+        value: format!("{ratio:.2}×"),
+        target: verdict(ratio <= 2.5, "≤ 2.5×"),
+    });
+
+    // The stages inside the generator, in process.
+    for (name, sample) in stages(&spec, &spec_bytes, plan.stage_runs)? {
+        rows.push(Row {
+            figure: format!("  stage {name}"),
+            value: sample.ms(),
+            target: String::new(),
+        });
+    }
+
+    // The default Machines selection from the project's own document.
+    let machines = time_repeated(plan.machines_runs, || {
+        generator::generate(
+            Source {
+                name: "specs/clerk-bapi.yml",
+                bytes: &machines_bytes,
+            },
+            &Selection::default(),
+        )
+        .map(drop)
+        .map_err(anyhow::Error::from)
+    })?;
+    rows.push(Row {
+        figure: "codegen of the Machines selection (in process)".into(),
+        value: machines.ms(),
+        target: verdict(machines.median() < 0.010, "< 10 ms"),
+    });
+
+    // The client against hand-written reqwest, on an in-process loopback server.
+    let throughput = throughput(root, &plan)?;
+    rows.push(Row {
+        figure: "rotate_secret_key through the client".into(),
+        value: throughput.client,
+        target: String::new(),
+    });
+    rows.push(Row {
+        figure: "the same request by hand with reqwest".into(),
+        value: throughput.by_hand,
+        target: String::new(),
+    });
+    rows.push(Row {
+        figure: "client ÷ hand-written throughput".into(),
+        value: throughput.ratio_text,
+        target: verdict(throughput.ratio >= 0.95, "≥ 0.95×"),
+    });
+
+    // Dev-profile build time of the client crate alone, dependencies already built.
+    let machines_build = build_time(root, &root.join("generated-client"), None)?;
+    rows.push(Row {
+        figure: "dev build of clerk-bapi, Machines selection".into(),
+        value: format!("{:.1} s", machines_build.as_secs_f64()),
+        target: String::new(),
+    });
+    let all_build = build_time(
+        root,
+        &root.join("generated-client"),
+        Some((&spec, &spec_bytes, scratch.path())),
+    )?;
+    rows.push(Row {
+        figure: "dev build of clerk-bapi, --select all".into(),
+        value: format!("{:.1} s", all_build.as_secs_f64()),
+        target: verdict(all_build.as_secs_f64() < 15.0, "< 15 s"),
+    });
+
+    print_table(out, &rows, &plan, &spec)?;
+    Ok(())
+}
+
+fn verdict(met: bool, target: &str) -> String {
+    format!("{target} {}", if met { "(met)" } else { "(NOT met)" })
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn print_table(out: &mut dyn std::io::Write, rows: &[Row], plan: &Plan, spec: &Path) -> Result<()> {
+    let width = rows
+        .iter()
+        .map(|r| r.figure.chars().count())
+        .max()
+        .unwrap_or(0);
+    let value_width = rows
+        .iter()
+        .map(|r| r.value.chars().count())
+        .max()
+        .unwrap_or(0);
+    writeln!(
+        out,
+        "cargo xtask bench on {} ({} cores); {} process runs, {} stage runs; median (min–max)",
+        spec.display(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        plan.process_runs,
+        plan.stage_runs
+    )?;
+    writeln!(
+        out,
+        "| {:width$} | {:value_width$} | target |",
+        "figure", "value"
+    )?;
+    writeln!(
+        out,
+        "|{}|{}|--------|",
+        "-".repeat(width + 2),
+        "-".repeat(value_width + 2)
+    )?;
+    for row in rows {
+        writeln!(
+            out,
+            "| {:width$} | {:value_width$} | {} |",
+            row.figure, row.value, row.target
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs a command to completion and returns its wall time and peak resident memory.
+fn time_process(exe: &Path, args: &[OsString]) -> Result<(f64, u64)> {
+    let started = Instant::now();
+    let child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    let pid = child.id();
+    let (status, rss) = wait_with_rusage(pid)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if status != 0 {
+        let stderr = child
+            .stderr
+            .map(|mut e| {
+                let mut text = String::new();
+                let _ = std::io::Read::read_to_string(&mut e, &mut text);
+                text
+            })
+            .unwrap_or_default();
+        bail!(
+            "`xtask {}` failed (status {status}): {stderr}",
+            display_args(args)
+        );
+    }
+    Ok((elapsed, rss))
+}
+
+fn display_args(args: &[OsString]) -> String {
+    args.iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Waits for a child and reads its peak resident set size, which `std` does not expose.
+fn wait_with_rusage(pid: u32) -> Result<(i32, u64)> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain data that `wait4` fills in; zeroed is a valid initial value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = libc::pid_t::try_from(pid).context("process id out of range")?;
+    // SAFETY: `pid` is our own child, not yet waited for; both pointers are valid for the call.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if waited != pid {
+        bail!(
+            "waiting for process {pid} failed: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    // Linux reports ru_maxrss in KiB.
+    let rss = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
+    Ok((code, rss))
+}
+
+fn time_repeated(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Sample> {
+    body()?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        body()?;
+        times.push(started.elapsed().as_secs_f64());
+    }
+    Ok(Sample(times))
+}
+
+/// Times each generator stage separately on the whole document.
+fn stages(spec: &Path, bytes: &[u8], runs: usize) -> Result<Vec<(&'static str, Sample)>> {
+    let name = spec.to_string_lossy().into_owned();
+    let source = Source { name: &name, bytes };
+    let selection = Selection::All;
+    let (mut load, mut select, mut lower, mut emit, mut format) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let document = generator::load::load(source)?;
+        load.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let selected = generator::select::select(&name, &document, &selection)?;
+        select.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let api = generator::lower::lower(&name, &document, &selected)?;
+        lower.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let tokens = generator::emit::emit(&api);
+        emit.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let files = generator::format::format_all(tokens)?;
+        format.push(t.elapsed().as_secs_f64());
+        drop(files);
+    }
+    Ok(vec![
+        ("load", Sample(load)),
+        ("select", Sample(select)),
+        ("lower", Sample(lower)),
+        ("emit", Sample(emit)),
+        ("format", Sample(format)),
+    ])
+}
+
+struct Throughput {
+    client: String,
+    by_hand: String,
+    ratio: f64,
+    ratio_text: String,
+}
+
+/// Runs the client crate's throughput bench (release) and reads its figures.
+fn throughput(root: &Path, plan: &Plan) -> Result<Throughput> {
+    let output = Command::new(cargo())
+        .current_dir(root)
+        .args([
+            "bench",
+            "--quiet",
+            "-p",
+            "clerk-bapi",
+            "--bench",
+            "throughput",
+            "--",
+        ])
+        .args([
+            "--rounds",
+            &plan.rounds.to_string(),
+            "--requests",
+            &plan.requests.to_string(),
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run the throughput bench")?;
+    if !output.status.success() {
+        bail!("the throughput bench failed ({})", output.status);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = |key: &str| -> Result<(f64, f64, f64)> {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{key}=")))
+            .with_context(|| format!("the throughput bench printed no `{key}`: {text}"))?;
+        let mut numbers = line
+            .split_whitespace()
+            .filter_map(|part| part.split_once('=')?.1.parse::<f64>().ok());
+        match (numbers.next(), numbers.next(), numbers.next()) {
+            (Some(median), Some(min), Some(max)) => Ok((median, min, max)),
+            _ => bail!("cannot read `{line}`"),
+        }
+    };
+    let (client, client_min, client_max) = line("client_rps")?;
+    let (by_hand, hand_min, hand_max) = line("reqwest_rps")?;
+    let (ratio, ratio_min, ratio_max) = line("ratio")?;
+    Ok(Throughput {
+        client: format!("{client:.0} req/s ({client_min:.0}–{client_max:.0})"),
+        by_hand: format!("{by_hand:.0} req/s ({hand_min:.0}–{hand_max:.0})"),
+        ratio,
+        ratio_text: format!("{ratio:.3}× ({ratio_min:.3}–{ratio_max:.3})"),
+    })
+}
+
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Dev-profile build time of the client crate alone: its dependencies are built first, then the
+/// crate's own sources are touched and rebuilt. With `whole`, the crate is a copy generated from the
+/// whole document.
+fn build_time(
+    root: &Path,
+    crate_dir: &Path,
+    whole: Option<(&Path, &[u8], &Path)>,
+) -> Result<Duration> {
+    let (manifest, target_dir) = match whole {
+        None => (crate_dir.join("Cargo.toml"), root.join("target")),
+        Some((spec, bytes, scratch)) => {
+            let name = spec.to_string_lossy().into_owned();
+            let output = generator::generate(Source { name: &name, bytes }, &Selection::All)?;
+            let copy = crate::verify::prepare_copy(
+                root,
+                &output,
+                &scratch.join("whole"),
+                "clerk-bapi-bench-all",
+            )?;
+            (copy.join("Cargo.toml"), root.join("target/verify"))
+        }
+    };
+    let build = || -> Result<()> {
+        let status = Command::new(cargo())
+            .args(["build", "--quiet", "--lib", "--manifest-path"])
+            .arg(&manifest)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            // Incremental compilation would reuse the previous build of unchanged sources and time
+            // next to nothing; the figure is a full compile of the crate alone.
+            .env("CARGO_INCREMENTAL", "0")
+            .status()
+            .context("cannot run cargo build")?;
+        if !status.success() {
+            bail!("cargo build of {} failed", manifest.display());
+        }
+        Ok(())
+    };
+    build()?;
+    let lib = manifest.with_file_name("src/lib.rs");
+    let text = std::fs::read(&lib).with_context(|| format!("{}: cannot read", lib.display()))?;
+    // Rewriting the file gives it a new modification time, so cargo rebuilds the crate alone.
+    std::fs::write(&lib, &text).with_context(|| format!("{}: cannot write", lib.display()))?;
+    let started = Instant::now();
+    build()?;
+    Ok(started.elapsed())
+}
