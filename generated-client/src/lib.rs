@@ -42,4 +42,5 @@ mod generated;
 pub use client::{Client, ClientBuilder, RequestOptions, RetryPolicy};
 pub use error::{ApiError, ClerkError, ClerkErrors, Error, Result, ValidationError};
 pub use generated::*;
+pub use runtime::FilePart;
 pub use secret::Secret;

@@ -15,8 +15,8 @@ use futures_core::Stream;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -110,7 +110,7 @@ macro_rules! path_value_via_display {
     )*};
 }
 
-path_value_via_display!(i32, i64, u32, u64);
+path_value_via_display!(i32, i64, u32, u64, f32, f64);
 
 impl PathValue for bool {
     fn path_value(&self) -> Cow<'_, str> {
@@ -200,12 +200,119 @@ impl<T: QueryValue> QueryValue for Vec<T> {
     }
 }
 
-/// The body of a request, serialized once so that every attempt sends the same bytes.
-// Multipart bodies will become a second variant; they must be rebuilt per attempt because a
-// `reqwest::multipart::Form` cannot be cloned.
+/// A file sent as one part of a `multipart/form-data` request, held in memory.
+///
+/// The API's upload operations (a user's profile image, an organization's or an OAuth
+/// application's logo) take one. The bytes are sent as they are, under the given file name and
+/// media type; nothing is read from disk, so the file may come from anywhere.
+///
+/// ```
+/// use clerk_bapi::FilePart;
+///
+/// let logo = FilePart::new(vec![0x89, b'P', b'N', b'G'], "logo.png", "image/png");
+/// assert_eq!(format!("{logo:?}"), r#"FilePart { file_name: "logo.png", content_type: "image/png", len: 4 }"#);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct FilePart {
+    /// The content of the file.
+    pub bytes: Vec<u8>,
+    /// The file name sent with the part, e.g. `logo.png`.
+    pub file_name: String,
+    /// The media type of the content, e.g. `image/png`. It must be a valid media type, or the
+    /// call fails with [`Error::Validation`] before anything is sent.
+    pub content_type: String,
+}
+
+impl FilePart {
+    /// A file part from its content, file name and media type.
+    pub fn new(
+        bytes: impl Into<Vec<u8>>,
+        file_name: impl Into<String>,
+        content_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            bytes: bytes.into(),
+            file_name: file_name.into(),
+            content_type: content_type.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for FilePart {
+    /// Shows the name, the media type and the size, not the content, which may be large.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FilePart")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// The body of a request, kept in a form every attempt can send again.
 #[derive(Clone)]
 enum Body {
+    /// JSON, serialized once so that every attempt sends the same bytes.
     Json(Vec<u8>),
+    /// The parts of a `multipart/form-data` form. A `reqwest::multipart::Form` is consumed by
+    /// sending and cannot be cloned, so each attempt builds its own from these.
+    Multipart(Vec<FormPart>),
+}
+
+impl Body {
+    /// The size of the content, for `Debug`.
+    fn len(&self) -> usize {
+        match self {
+            Body::Json(bytes) => bytes.len(),
+            Body::Multipart(parts) => parts
+                .iter()
+                .map(|part| match part {
+                    FormPart::Text { value, .. } => value.len(),
+                    FormPart::File { file, .. } => file.bytes.len(),
+                })
+                .sum(),
+        }
+    }
+}
+
+/// One part of a multipart form.
+#[derive(Clone)]
+enum FormPart {
+    /// A text field.
+    Text { name: &'static str, value: String },
+    /// A file.
+    File { name: &'static str, file: FilePart },
+}
+
+impl FormPart {
+    /// The `reqwest` part, built anew for each attempt. A part owns its bytes, so a file is
+    /// copied once per attempt, which costs little next to sending it (and retries are rare).
+    fn to_reqwest(&self) -> Result<reqwest::multipart::Part> {
+        match self {
+            FormPart::Text { value, .. } => Ok(reqwest::multipart::Part::text(value.clone())),
+            FormPart::File { name, file } => reqwest::multipart::Part::bytes(file.bytes.clone())
+                .file_name(file.file_name.clone())
+                .mime_str(&file.content_type)
+                .map_err(|_| invalid_content_type(name, &file.content_type)),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            FormPart::Text { name, .. } | FormPart::File { name, .. } => name,
+        }
+    }
+}
+
+/// The error for a file part whose media type is not one, naming the part.
+fn invalid_content_type(name: &str, content_type: &str) -> Error {
+    ValidationError::new(
+        format!("{name}.content_type"),
+        show_str(content_type),
+        "is not a valid media type",
+        "must look like `image/png`",
+    )
+    .into()
 }
 
 /// One API request, built by generated code and sent through a [`Handle`].
@@ -218,8 +325,10 @@ pub struct Request {
     operation_id: &'static str,
     /// The already-encoded path, appended to the client's base URL.
     path: String,
-    /// Decoded query pairs, in the order they were added.
+    /// Query pairs in the order they were added, the values already percent-encoded.
     query: Vec<(&'static str, String)>,
+    /// Header parameters of the operation, checked when they were added.
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Body>,
     auth: bool,
 }
@@ -232,6 +341,7 @@ impl Request {
             operation_id,
             path: String::new(),
             query: Vec::new(),
+            headers: Vec::new(),
             body: None,
             auth: true,
         }
@@ -273,7 +383,74 @@ impl Request {
         }
         let mut values = Vec::new();
         value.query_values(&mut values);
-        self.query.extend(values.into_iter().map(|v| (name, v)));
+        self.query.extend(
+            values
+                .into_iter()
+                .map(|v| (name, utf8_percent_encode(&v, COMPONENT).to_string())),
+        );
+    }
+
+    /// Adds a list query parameter sent as one comma-separated value (`k=a,b`), for parameters
+    /// the document declares with `style: form, explode: false`. Each value is percent-encoded
+    /// on its own, so a comma inside a value (`%2C`) stays apart from the separators. An empty
+    /// list or `None` sends nothing.
+    pub fn query_csv(&mut self, name: &'static str, value: &(impl QueryValue + ?Sized)) {
+        if name == API_VERSION_QUERY_PARAM {
+            return;
+        }
+        let mut values = Vec::new();
+        value.query_values(&mut values);
+        if values.is_empty() {
+            return;
+        }
+        let joined: Vec<String> = values
+            .iter()
+            .map(|v| utf8_percent_encode(v, COMPONENT).to_string())
+            .collect();
+        self.query.push((name, joined.join(",")));
+    }
+
+    /// Adds a header parameter of the operation; a list is sent as one comma-separated value
+    /// and `None` sends nothing.
+    ///
+    /// Fails with [`Error::Validation`] when the value cannot be sent in a header (line breaks,
+    /// non-visible characters) or the name is one the client sets itself. Values are marked
+    /// sensitive and never shown in errors.
+    pub fn header(&mut self, name: &'static str, value: &(impl QueryValue + ?Sized)) -> Result<()> {
+        let mut values = Vec::new();
+        value.query_values(&mut values);
+        if values.is_empty() {
+            return Ok(());
+        }
+        let field = || format!("header {name:?}");
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            ValidationError::new(
+                field(),
+                REDACTED,
+                "has an invalid name",
+                "must be a valid HTTP header name",
+            )
+        })?;
+        if RESERVED_HEADERS.contains(&header_name.as_str()) {
+            return Err(ValidationError::new(
+                field(),
+                REDACTED,
+                "cannot be set by a parameter",
+                "the client sets it itself",
+            )
+            .into());
+        }
+        let mut header_value = HeaderValue::from_str(&values.join(",")).map_err(|_| {
+            ValidationError::new(
+                field(),
+                REDACTED,
+                "has an invalid value",
+                "must be visible ASCII, spaces or tabs, without line breaks",
+            )
+        })?;
+        header_value.set_sensitive(true);
+        self.headers.push((header_name, header_value));
+        Ok(())
     }
 
     /// Sets a JSON body, serialized now so that retries resend the same bytes.
@@ -285,6 +462,56 @@ impl Request {
             source,
         })?;
         self.body = Some(Body::Json(bytes));
+        Ok(())
+    }
+
+    /// Appends parts to the `multipart/form-data` body, making the body a form if it was not.
+    fn push_parts(&mut self, new: impl IntoIterator<Item = FormPart>) {
+        let mut parts = match self.body.take() {
+            Some(Body::Multipart(parts)) => parts,
+            _ => Vec::new(),
+        };
+        parts.extend(new);
+        self.body = Some(Body::Multipart(parts));
+    }
+
+    /// Makes the body a `multipart/form-data` form (empty until parts are added), so that an
+    /// upload whose parts are all `None` still sends a form.
+    pub fn multipart(&mut self) {
+        self.push_parts(None);
+    }
+
+    /// Adds text fields to the multipart body: one part per value (a list gives one part per
+    /// element, `None` none), with the same text forms as query values.
+    pub fn multipart_text(&mut self, name: &'static str, value: &(impl QueryValue + ?Sized)) {
+        let mut values = Vec::new();
+        value.query_values(&mut values);
+        self.push_parts(
+            values
+                .into_iter()
+                .map(|value| FormPart::Text { name, value }),
+        );
+    }
+
+    /// Adds a file to the multipart body; `None` adds nothing.
+    ///
+    /// Fails with [`Error::Validation`] when the file's `content_type` is not a valid media type.
+    pub fn multipart_file(
+        &mut self,
+        name: &'static str,
+        file: impl Into<Option<FilePart>>,
+    ) -> Result<()> {
+        let Some(file) = file.into() else {
+            self.multipart();
+            return Ok(());
+        };
+        if reqwest::multipart::Part::bytes(Vec::new())
+            .mime_str(&file.content_type)
+            .is_err()
+        {
+            return Err(invalid_content_type(name, &file.content_type));
+        }
+        self.push_parts(Some(FormPart::File { name, file }));
         Ok(())
     }
 
@@ -302,7 +529,7 @@ impl Request {
             full.push(if i == 0 { '?' } else { '&' });
             full.extend(utf8_percent_encode(name, COMPONENT));
             full.push('=');
-            full.extend(utf8_percent_encode(value, COMPONENT));
+            full.push_str(value);
         }
         let url = Url::parse(&full).map_err(|err| {
             Error::Config(format!(
@@ -326,12 +553,19 @@ impl Request {
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let query_names: Vec<&str> = self.query.iter().map(|(name, _)| *name).collect();
-        let body_len = self.body.as_ref().map(|Body::Json(bytes)| bytes.len());
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        let part_names: Vec<&str> = match &self.body {
+            Some(Body::Multipart(parts)) => parts.iter().map(FormPart::name).collect(),
+            _ => Vec::new(),
+        };
+        let body_len = self.body.as_ref().map(Body::len);
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("operation_id", &self.operation_id)
             .field("path", &self.path)
             .field("query_names", &query_names)
+            .field("header_names", &header_names)
+            .field("part_names", &part_names)
             .field("body_len", &body_len)
             .field("auth", &self.auth)
             .finish()
@@ -436,8 +670,16 @@ impl<'a> Handle<'a> {
             .http
             .request(request.method.clone(), url.clone())
             .headers(headers.clone());
-        if let Some(Body::Json(bytes)) = &request.body {
-            builder = builder.body(bytes.clone());
+        match &request.body {
+            Some(Body::Json(bytes)) => builder = builder.body(bytes.clone()),
+            Some(Body::Multipart(parts)) => {
+                let mut form = reqwest::multipart::Form::new();
+                for part in parts {
+                    form = form.part(part.name(), part.to_reqwest()?);
+                }
+                builder = builder.multipart(form);
+            }
+            None => {}
         }
         let exchange = async {
             let response = builder.send().await?;
@@ -495,11 +737,15 @@ impl<'a> Handle<'a> {
         if request.auth {
             headers.insert(header::AUTHORIZATION, inner.authorization.clone());
         }
-        if request.body.is_some() {
+        // A multipart body gets its `Content-Type` (with the boundary) from the form itself.
+        if let Some(Body::Json(_)) = request.body {
             headers.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             );
+        }
+        for (name, value) in &request.headers {
+            headers.append(name.clone(), value.clone());
         }
         for (name, value) in self.options.iter().flat_map(|o| &o.headers) {
             // Values may be credentials, so errors show the header name only.
@@ -860,6 +1106,82 @@ fn compiled_pattern(pattern: &'static str) -> Option<Arc<regex_lite::Regex>> {
         .entry(pattern)
         .or_insert_with(|| regex_lite::Regex::new(pattern).ok().map(Arc::new))
         .clone()
+}
+
+/// Checks that the parameters satisfy the document's `anyOf` (at least one alternative) or
+/// `oneOf` (exactly one) of required-field sets, e.g. "`domain` or `domains`".
+///
+/// `alternatives` names each set as it is shown in the error (`domain`, or `a` and `b`), and
+/// `satisfied` says, in the same order, whether all fields of that set are present.
+pub fn check_alternatives(
+    alternatives: &[&str],
+    satisfied: &[bool],
+    exactly_one: bool,
+) -> Result<()> {
+    let given = satisfied.iter().filter(|s| **s).count();
+    let field = alternatives.join(" | ");
+    let listed = alternatives
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if given == 0 {
+        let rule = if exactly_one { "exactly" } else { "at least" };
+        return Err(ValidationError::new(
+            field,
+            "[none given]",
+            "is missing",
+            format!("must give {rule} one of {listed}"),
+        )
+        .into());
+    }
+    if exactly_one && given > 1 {
+        return Err(ValidationError::new(
+            field,
+            format!("[{given} given]"),
+            "is ambiguous",
+            format!("must give exactly one of {listed}"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The text of a discriminator property (`"object": "verification_otp"`), used by generated
+/// `oneOf` enums to pick the variant to decode. `None` when the value is not an object or the
+/// property is missing or not a string.
+pub fn tag(value: &Value, property: &str) -> Option<String> {
+    value.get(property)?.as_str().map(str::to_owned)
+}
+
+/// Decodes a variant of a generated `oneOf` enum from an already parsed JSON value, with the
+/// error type of the deserializer the enum was read with.
+pub fn decode<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
+    serde_json::from_value(value).map_err(E::custom)
+}
+
+/// Tries to decode a variant of a generated `oneOf` enum without a discriminator; `None` when
+/// the value does not have that variant's shape, so that the next variant can be tried.
+pub fn try_decode<T: DeserializeOwned>(value: &Value) -> Option<T> {
+    T::deserialize(value).ok()
+}
+
+/// Serializes a variant of a generated `oneOf` enum with a discriminator, adding the
+/// discriminator property when the variant does not carry it (the document does not always
+/// require it in the variants), so that what is written decodes back to the same variant.
+pub fn serialize_tagged<T: Serialize + ?Sized, S: Serializer>(
+    value: &T,
+    property: &str,
+    tag: &str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut json = serde_json::to_value(value).map_err(serde::ser::Error::custom)?;
+    if let Value::Object(map) = &mut json
+        && !map.contains_key(property)
+    {
+        map.insert(property.to_owned(), Value::String(tag.to_owned()));
+    }
+    json.serialize(serializer)
 }
 
 /// Walks every page of a `limit`/`offset` list operation, yielding the items one by one.

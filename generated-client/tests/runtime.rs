@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use clerk_bapi::runtime::{self, Handle, Method, Request, StringEnum};
-use clerk_bapi::{Client, Error, RequestOptions, RetryPolicy, Secret};
+use clerk_bapi::{Client, Error, FilePart, RequestOptions, RetryPolicy, Secret};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -955,4 +955,252 @@ async fn generated_code_shape_round_trips() {
         err.to_string(),
         "previous_token_ttl = 28801 is out of range: must be at most 28800"
     );
+}
+
+// ----- what generated code for the whole document needs ------------------------------------------
+
+#[tokio::test]
+async fn comma_joined_query_lists_escape_commas_inside_values() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri());
+    let mut req = request(Method::GET, "/organization_domains");
+    req.query_csv("enrollment_mode", &Some(vec!["manual", "-sso", "a,b c"]));
+    req.query_csv("empty", &Vec::<String>::new());
+    req.query_csv("absent", &None::<Vec<String>>);
+    req.query_csv("one", &Status::Active);
+    req.query_csv("__clerk_api_version", &vec!["2021-02-05"]);
+    let _: Value = Handle::new(&client).send_json(req).await.unwrap();
+    let received = &server.received_requests().await.unwrap()[0];
+    assert_eq!(
+        received.url.query(),
+        Some("enrollment_mode=manual,-sso,a%2Cb%20c&one=active")
+    );
+}
+
+#[tokio::test]
+async fn header_parameters_are_sent_and_bad_ones_rejected_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(header("x-request-id", "req-42"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri());
+    let mut req = request(Method::GET, "/things");
+    req.header("X-Request-Id", &Some("req-42")).unwrap();
+    req.header("X-Tags", &vec!["a", "b"]).unwrap();
+    req.header("X-Absent", &None::<String>).unwrap();
+    Handle::new(&client).send_empty(req).await.unwrap();
+
+    let mut req = request(Method::GET, "/things");
+    let err = req
+        .header("X-Token", &Secret::new("line\nbreak SECRETVALUE"))
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert_no_secret(&err);
+    let err = req.header("Authorization", "Bearer other").unwrap_err();
+    assert!(matches!(err, Error::Validation(ref v) if v.problem == "cannot be set by a parameter"));
+    let printed = format!("{req:?}");
+    assert!(!printed.contains("SECRETVALUE"), "{printed}");
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1);
+    // A list is one comma-separated value (`simple` style), not a repeated header.
+    let tags: Vec<&str> = received[0]
+        .headers
+        .get_all("x-tags")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["a,b"]);
+    assert!(received[0].headers.get("x-absent").is_none());
+}
+
+/// The parts of a multipart body, as (headers, content), split on the boundary of its
+/// `Content-Type`.
+fn multipart_parts(request: &wiremock::Request) -> Vec<(String, Vec<u8>)> {
+    let content_type = request
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("not multipart: {content_type:?}"));
+    let delimiter = format!("--{boundary}");
+    let find =
+        |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).position(|w| w == needle);
+    let mut parts = Vec::new();
+    let mut rest: &[u8] = &request.body;
+    while let Some(start) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[start + delimiter.len()..];
+        let Some(end) = find(rest, delimiter.as_bytes()) else {
+            break;
+        };
+        let part = &rest[..end];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        let split = find(part, b"\r\n\r\n").expect("headers end with a blank line");
+        parts.push((
+            String::from_utf8_lossy(&part[..split]).into_owned(),
+            part[split + 4..].to_vec(),
+        ));
+    }
+    parts
+}
+
+#[tokio::test]
+async fn multipart_bodies_carry_text_and_file_parts_and_are_resent_on_retry() {
+    let server = MockServer::start().await;
+    // A POST is retried only after a 429; the whole form must be sent again.
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/users/user_1/profile_image"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "user_1"})))
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri());
+    let image: Vec<u8> = (0..=255).collect();
+    let mut req = request(Method::POST, "/users/user_1/profile_image");
+    req.multipart();
+    req.multipart_text("tags", &Some(vec!["a", "b"]));
+    req.multipart_text("absent", &None::<String>);
+    req.multipart_file(
+        "file",
+        FilePart::new(image.clone(), "avatar.jpg", "image/jpeg"),
+    )
+    .unwrap();
+    req.multipart_file("other", None).unwrap();
+    let printed = format!("{req:?}");
+    assert!(
+        printed.contains(r#"part_names: ["tags", "tags", "file"]"#)
+            && printed.contains("body_len: Some(258)"),
+        "{printed}"
+    );
+    let _: Value = Handle::new(&client).send_json(req).await.unwrap();
+
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    for received in &requests {
+        let parts = multipart_parts(received);
+        let names: Vec<&str> = parts.iter().map(|(h, _)| h.as_str()).collect();
+        assert_eq!(parts.len(), 3, "{names:?}");
+        assert!(parts[0].0.contains(r#"name="tags""#) && parts[0].1 == b"a");
+        assert!(parts[1].0.contains(r#"name="tags""#) && parts[1].1 == b"b");
+        assert!(
+            parts[2].0.contains(r#"name="file"; filename="avatar.jpg""#),
+            "{}",
+            parts[2].0
+        );
+        assert!(
+            parts[2]
+                .0
+                .to_ascii_lowercase()
+                .contains("content-type: image/jpeg")
+        );
+        assert_eq!(parts[2].1, image);
+    }
+}
+
+#[test]
+fn bad_media_types_of_files_are_validation_errors() {
+    let mut req = request(Method::PUT, "/logo");
+    let err = req
+        .multipart_file("file", FilePart::new(vec![1], "a.png", "image png"))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Validation(ref v) if v.field == "file.content_type"),
+        "{err}"
+    );
+    let file = FilePart::new(vec![0; 1000], "a.png", "image/png");
+    assert_eq!(
+        format!("{file:?}"),
+        r#"FilePart { file_name: "a.png", content_type: "image/png", len: 1000 }"#
+    );
+}
+
+#[test]
+fn required_alternatives_need_one_or_exactly_one_set() {
+    let sets = ["domain", "domains"];
+    assert!(runtime::check_alternatives(&sets, &[true, false], false).is_ok());
+    assert!(runtime::check_alternatives(&sets, &[true, true], false).is_ok());
+    let err = runtime::check_alternatives(&sets, &[false, false], false).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "domain | domains = [none given] is missing: must give at least one of `domain`, `domains`"
+    );
+    let err = runtime::check_alternatives(&["a and b", "c"], &[true, true], true).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a and b | c = [2 given] is ambiguous: must give exactly one of `a and b`, `c`"
+    );
+    assert!(runtime::check_alternatives(&sets, &[false, true], true).is_ok());
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Otp {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    object: Option<String>,
+    status: String,
+}
+
+#[test]
+fn union_helpers_read_tags_decode_and_write_missing_tags() {
+    let value = json!({"object": "verification_otp", "status": "verified"});
+    assert_eq!(
+        runtime::tag(&value, "object").as_deref(),
+        Some("verification_otp")
+    );
+    assert_eq!(runtime::tag(&json!({"object": 1}), "object"), None);
+    assert_eq!(runtime::tag(&json!([1]), "object"), None);
+
+    let otp: Otp = runtime::decode::<_, serde_json::Error>(value.clone()).unwrap();
+    assert_eq!(otp.status, "verified");
+    let err = runtime::decode::<Otp, serde_json::Error>(json!({"status": 7})).unwrap_err();
+    assert!(err.to_string().contains("invalid type"), "{err}");
+    assert_eq!(runtime::try_decode::<Otp>(&json!({"nope": 1})), None);
+    assert!(runtime::try_decode::<Otp>(&value).is_some());
+
+    let bare = Otp {
+        object: None,
+        status: "pending".into(),
+    };
+    let written = runtime::serialize_tagged(
+        &bare,
+        "object",
+        "verification_otp",
+        serde_json::value::Serializer,
+    )
+    .unwrap();
+    assert_eq!(
+        written,
+        json!({"object": "verification_otp", "status": "pending"})
+    );
+    // A tag the value carries is kept, even if it is another of the variant's values.
+    let tagged = Otp {
+        object: Some("otp".into()),
+        status: "pending".into(),
+    };
+    let written = runtime::serialize_tagged(
+        &tagged,
+        "object",
+        "verification_otp",
+        serde_json::value::Serializer,
+    )
+    .unwrap();
+    assert_eq!(written["object"], "otp");
+    // Values that are not objects are written as they are.
+    let written =
+        runtime::serialize_tagged(&7, "object", "x", serde_json::value::Serializer).unwrap();
+    assert_eq!(written, json!(7));
 }

@@ -1,4 +1,4 @@
-//! Emission: [`ir::Api`] → one token stream per generated file. Pure `quote!`; no string surgery on
+//! Emission: [`crate::ir::Api`] → one token stream per generated file. Pure `quote!`; no string surgery on
 //! token text. Order comes from the IR, which is already sorted.
 
 use std::collections::BTreeMap;
@@ -7,8 +7,8 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use crate::ir::{
-    Api, Body, Docs, Field, Group, Location, Operation, PageField, Pagination, Params, PathPart,
-    Response, TypeDef, TypeKind, TypeRef, Variant,
+    Additional, Alternatives, Api, Body, Docs, Field, Group, Location, Operation, PageField,
+    Pagination, Params, PathPart, Response, TypeDef, TypeKind, TypeRef, UnionVariant, Variant,
 };
 use crate::select::HttpMethod;
 
@@ -142,6 +142,11 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
             let inner = type_tokens(inner, scope);
             quote!(::std::boxed::Box<#inner>)
         }
+        TypeRef::Option(inner) => {
+            let inner = type_tokens(inner, scope);
+            quote!(::std::option::Option<#inner>)
+        }
+        TypeRef::File => quote!(crate::FilePart),
     }
 }
 
@@ -176,8 +181,16 @@ fn deprecated_attr(deprecated: bool) -> TokenStream {
 
 fn emit_types(api: &Api) -> TokenStream {
     let items = api.types.iter().map(|def| match &def.kind {
-        TypeKind::Struct { fields } => emit_struct(def, fields),
+        TypeKind::Struct {
+            fields,
+            additional,
+            alternatives,
+        } => emit_struct(def, fields, additional.as_ref(), alternatives),
         TypeKind::StringEnum { variants } => emit_enum(def, variants),
+        TypeKind::Union {
+            variants,
+            discriminator,
+        } => emit_union(def, variants, discriminator.as_deref()),
     });
     // Parameter structs come after the schema types, sorted by name.
     let mut operations: Vec<(&Group, &Operation)> = api
@@ -191,11 +204,9 @@ fn emit_types(api: &Api) -> TokenStream {
             .map(|p| &p.name)
             .cmp(&b.1.params.as_ref().map(|p| &p.name))
     });
-    let params = operations.into_iter().filter_map(|(g, o)| {
-        o.params
-            .as_ref()
-            .map(|p| emit_params(p, o.body == Body::JsonFields, g, o))
-    });
+    let params = operations
+        .into_iter()
+        .filter_map(|(g, o)| o.params.as_ref().map(|p| emit_params(p, g, o)));
     quote! {
         #![doc = " Types of the API: schemas, inline objects and enums, and the parameters of each operation."]
         #(#items)*
@@ -212,9 +223,75 @@ fn serde_rename(field: &Field) -> TokenStream {
     }
 }
 
-fn emit_struct(def: &TypeDef, fields: &[Field]) -> TokenStream {
+/// Doc lines stating `oneOf`/`anyOf` rules on which members are present.
+fn alternatives_docs(alternatives: &[Alternatives]) -> Vec<String> {
+    alternatives
+        .iter()
+        .map(|a| {
+            let sets: Vec<String> = a
+                .sets
+                .iter()
+                .map(|set| {
+                    set.iter()
+                        .map(|f| format!("`{}`", f.api_name))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                })
+                .collect();
+            let rule = if a.exactly_one {
+                "exactly one"
+            } else {
+                "at least one"
+            };
+            format!("The document requires {rule} of: {}.", sets.join("; "))
+        })
+        .collect()
+}
+
+/// Docs from the document (or the fallback), then the rules on which members are present.
+fn docs_with_rules(docs: &Docs, fallback: String, alternatives: &[Alternatives]) -> TokenStream {
+    let mut docs = if docs.lines.is_empty() {
+        Docs {
+            lines: vec![fallback],
+        }
+    } else {
+        docs.clone()
+    };
+    for line in alternatives_docs(alternatives) {
+        docs.lines.push(String::new());
+        docs.lines.push(line);
+    }
+    doc_attrs(&docs)
+}
+
+/// The flattened map of members beyond a struct's named fields.
+fn additional_field(additional: Option<&Additional>, what: &str) -> TokenStream {
+    let Some(additional) = additional else {
+        return TokenStream::new();
+    };
+    let name = ident(&additional.name);
+    let ty = type_tokens(&additional.ty, Scope::Types);
+    let doc = format!(" Members of the {what} beyond the named ones, which the document allows.");
+    quote! {
+        #[doc = #doc]
+        #[serde(flatten)]
+        pub #name: ::std::collections::BTreeMap<::std::string::String, #ty>,
+    }
+}
+
+fn emit_struct(
+    def: &TypeDef,
+    fields: &[Field],
+    additional: Option<&Additional>,
+    alternatives: &[Alternatives],
+) -> TokenStream {
     let name = ident(&def.name);
-    let docs = docs_or(&def.docs, format!("The `{}` object.", def.name));
+    let docs = docs_with_rules(
+        &def.docs,
+        format!("The `{}` object.", def.name),
+        alternatives,
+    );
+    let additional = additional_field(additional, "object");
     let deprecated = deprecated_attr(def.deprecated);
     let fields = fields.iter().map(|field| {
         let docs = docs_or(&field.docs, format!("The `{}` member.", field.api_name));
@@ -244,6 +321,7 @@ fn emit_struct(def: &TypeDef, fields: &[Field]) -> TokenStream {
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         pub struct #name {
             #(#fields)*
+            #additional
         }
     }
 }
@@ -264,11 +342,13 @@ fn defaultable(fields: &[Field]) -> bool {
                     | TypeRef::JsonObject
                     | TypeRef::Vec(_)
                     | TypeRef::Map(_)
+                    | TypeRef::Option(_)
             )
     })
 }
 
-fn emit_params(params: &Params, body_fields: bool, group: &Group, op: &Operation) -> TokenStream {
+fn emit_params(params: &Params, group: &Group, op: &Operation) -> TokenStream {
+    let body_fields = op.body == Body::JsonFields;
     let name = ident(&params.name);
     let fields = &params.fields;
     let summary = format!(
@@ -282,6 +362,13 @@ fn emit_params(params: &Params, body_fields: bool, group: &Group, op: &Operation
     );
     let where_line =
         " Path, query and body fields together; the client puts each where it belongs on the wire.";
+    let rules = alternatives_docs(&params.alternatives)
+        .into_iter()
+        .map(|line| {
+            let line = format!(" {line} The call checks it before sending.");
+            quote!(#[doc = ""] #[doc = #line])
+        });
+    let additional = additional_field(params.additional.as_ref(), "body");
     let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
     if defaultable(fields) {
         derives.push(quote!(Default));
@@ -293,6 +380,11 @@ fn emit_params(params: &Params, body_fields: bool, group: &Group, op: &Operation
         let where_ = match field.location {
             Location::Path => "path parameter",
             Location::Query => "query parameter",
+            Location::Header => "header parameter",
+            Location::Body if op.body == Body::Multipart && field.ty == TypeRef::File => {
+                "file part of the multipart body"
+            }
+            Location::Body if op.body == Body::Multipart => "field of the multipart body",
             Location::Body | Location::Member => "body member",
         };
         let mut docs = field.docs.clone();
@@ -332,9 +424,11 @@ fn emit_params(params: &Params, body_fields: bool, group: &Group, op: &Operation
         #[doc = #summary]
         #[doc = ""]
         #[doc = #where_line]
+        #(#rules)*
         #[derive(#(#derives),*)]
         pub struct #name {
             #(#fields)*
+            #additional
         }
     }
 }
@@ -403,6 +497,122 @@ fn emit_enum(def: &TypeDef, variants: &[Variant]) -> TokenStream {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
                 ::std::result::Result::Ok(#name::from(&*value))
+            }
+        }
+    }
+}
+
+/// A `oneOf`/`anyOf` enum. Its serde impls go through `serde_json::Value`: the value is read once,
+/// then the variant is picked by the discriminator, or by trying the variants in order. Small
+/// runtime helpers do the work, so each enum adds one short `match` rather than serde's untagged
+/// machinery, and a value no variant fits is kept in `Unknown` instead of failing the call.
+///
+/// Variants hold API objects of very different sizes as they are: boxing the large ones to please
+/// clippy's `large_enum_variant` would make every match on an answer clumsier to save a few
+/// hundred bytes, so that lint is allowed on these enums.
+fn emit_union(
+    def: &TypeDef,
+    variants: &[UnionVariant],
+    discriminator: Option<&str>,
+) -> TokenStream {
+    let name = ident(&def.name);
+    let mut docs = if def.docs.lines.is_empty() {
+        Docs {
+            lines: vec![format!(
+                "One of: {}.",
+                variants
+                    .iter()
+                    .map(|v| format!("`{}`", crate::naming::bare(&v.name)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )],
+        }
+    } else {
+        def.docs.clone()
+    };
+    docs.lines.push(String::new());
+    docs.lines.push(match discriminator {
+        Some(property) => format!(
+            "The variant is chosen by the value of `{property}`; an object with a value this version does not know is kept in `Unknown`."
+        ),
+        None => "The variant is the first, in the order below, that the value fits; a value that fits none is kept in `Unknown`.".to_owned(),
+    });
+    let docs = doc_attrs(&docs);
+    let deprecated = deprecated_attr(def.deprecated);
+    let decls = variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let ty = type_tokens(&v.ty, Scope::Types);
+        let doc = match discriminator {
+            Some(property) => {
+                let tags: Vec<String> = v.tags.iter().map(|t| format!("`{t}`")).collect();
+                format!(" Chosen when `{property}` is {}.", tags.join(" or "))
+            }
+            None => format!(" The `{}` shape.", crate::naming::bare(&v.name)),
+        };
+        quote!(#[doc = #doc] #variant(#ty),)
+    });
+    let (serialize_arms, deserialize_body) = match discriminator {
+        Some(property) => {
+            let serialize = variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                let tag = v.tags.first().map(String::as_str).unwrap_or_default();
+                quote!(#name::#variant(value) => crate::runtime::serialize_tagged(value, #property, #tag, serializer),)
+            });
+            let arms = variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                let tags = &v.tags;
+                quote!(::std::option::Option::Some(#(#tags)|*) => crate::runtime::decode(value).map(#name::#variant),)
+            });
+            let body = quote! {
+                match crate::runtime::tag(&value, #property).as_deref() {
+                    #(#arms)*
+                    _ => ::std::result::Result::Ok(#name::Unknown(value)),
+                }
+            };
+            (quote!(#(#serialize)*), body)
+        }
+        None => {
+            let serialize = variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                quote!(#name::#variant(value) => ::serde::Serialize::serialize(value, serializer),)
+            });
+            let tries = variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                quote! {
+                    if let ::std::option::Option::Some(decoded) = crate::runtime::try_decode(&value) {
+                        return ::std::result::Result::Ok(#name::#variant(decoded));
+                    }
+                }
+            });
+            let body = quote! {
+                #(#tries)*
+                ::std::result::Result::Ok(#name::Unknown(value))
+            };
+            (quote!(#(#serialize)*), body)
+        }
+    };
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#decls)*
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::serde_json::Value),
+        }
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #serialize_arms
+                    #name::Unknown(value) => ::serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                #deserialize_body
             }
         }
     }
@@ -480,14 +690,13 @@ fn emit_operation(op: &Operation) -> TokenStream {
     let deprecated = deprecated_attr(op.deprecated);
     let http_method = method_tokens(op.method);
     let id = &op.id;
-    let (params_arg, fields) = match &op.params {
+    let params_arg = match &op.params {
         Some(params) => {
             let name = ident(&params.name);
-            (quote!(params: crate::types::#name), true)
+            quote!(params: crate::types::#name)
         }
-        None => (TokenStream::new(), false),
+        None => TokenStream::new(),
     };
-    let _ = fields;
     let path = op.path.iter().map(|part| match part {
         PathPart::Literal(text) => quote!(req.path(#text);),
         PathPart::Param { api_name, field } => {
@@ -497,16 +706,45 @@ fn emit_operation(op: &Operation) -> TokenStream {
     });
     let query = op.query_fields().map(|field| {
         let name = &field.api_name;
-        let field = ident(&field.name);
-        quote!(req.query(#name, &params.#field);)
+        let access = ident(&field.name);
+        if field.explode {
+            quote!(req.query(#name, &params.#access);)
+        } else {
+            quote!(req.query_csv(#name, &params.#access);)
+        }
+    });
+    let headers = op.header_fields().map(|field| {
+        let name = &field.api_name;
+        let access = ident(&field.name);
+        quote!(req.header(#name, &params.#access)?;)
     });
     let checks = op.checked_fields().map(emit_checks);
+    let rules = op
+        .params
+        .iter()
+        .flat_map(|p| p.alternatives.iter().map(move |a| emit_rule(p, a)));
     let body = match &op.body {
         Body::None => TokenStream::new(),
         Body::JsonFields => quote!(req.json(&params)?;),
         Body::JsonField(field) => {
             let field = ident(field);
             quote!(req.json(&params.#field)?;)
+        }
+        Body::Multipart => {
+            // Files are moved into the request rather than copied; text fields are borrowed.
+            let parts = op.body_fields().map(|field| {
+                let name = &field.api_name;
+                let access = ident(&field.name);
+                if field.ty == TypeRef::File {
+                    quote!(req.multipart_file(#name, params.#access)?;)
+                } else {
+                    quote!(req.multipart_text(#name, &params.#access);)
+                }
+            });
+            quote! {
+                req.multipart();
+                #(#parts)*
+            }
         }
     };
     let auth = if op.auth {
@@ -524,13 +762,49 @@ fn emit_operation(op: &Operation) -> TokenStream {
         #deprecated
         pub async fn #method_name(&self, #params_arg) -> crate::Result<#output> {
             #(#checks)*
+            #(#rules)*
             let mut req = crate::runtime::Request::new(crate::runtime::Method::#http_method, #id);
             #(#path)*
             #(#query)*
+            #(#headers)*
             #body
             #auth
             self.inner.#send(req).await
         }
+    }
+}
+
+/// The check of a `oneOf`/`anyOf` rule on which optional body members are present.
+fn emit_rule(params: &Params, rule: &Alternatives) -> TokenStream {
+    let labels = rule.sets.iter().map(|set| {
+        set.iter()
+            .map(|f| f.api_name.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    });
+    let satisfied = rule.sets.iter().map(|set| {
+        let present: Vec<TokenStream> = set
+            .iter()
+            .filter(|f| {
+                params
+                    .fields
+                    .iter()
+                    .any(|field| field.name == f.name && field.is_optional())
+            })
+            .map(|f| {
+                let access = ident(&f.name);
+                quote!(params.#access.is_some())
+            })
+            .collect();
+        if present.is_empty() {
+            quote!(true)
+        } else {
+            quote!(#(#present)&&*)
+        }
+    });
+    let exactly_one = rule.exactly_one;
+    quote! {
+        crate::runtime::check_alternatives(&[#(#labels),*], &[#(#satisfied),*], #exactly_one)?;
     }
 }
 

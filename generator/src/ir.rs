@@ -16,8 +16,6 @@ pub struct Api {
     pub groups: Vec<Group>,
     /// Named types sorted by name: schemas, inline objects and enums, and parameter structs.
     pub types: Vec<TypeDef>,
-    /// Operations the selection matched but the generator left out.
-    pub skipped: Vec<crate::Skipped>,
     /// The document's `example`s, each with the type generated for its schema.
     pub examples: Vec<Example>,
 }
@@ -91,13 +89,18 @@ pub struct Operation {
     pub pagination: Option<Pagination>,
 }
 
-/// The parameter struct of an operation: path, query and body fields together.
+/// The parameter struct of an operation: path, query, header and body fields together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
     /// The struct's name (`RotateMachineSecretKeyParams`).
     pub name: String,
-    /// Path parameters, then query parameters, then body members.
+    /// Path parameters, then query parameters, then header parameters, then body members.
     pub fields: Vec<Field>,
+    /// Members of a JSON body beyond the named ones, when the body schema allows them
+    /// (`additionalProperties` next to `properties`).
+    pub additional: Option<Additional>,
+    /// Rules on which optional body members must be present, checked before sending.
+    pub alternatives: Vec<Alternatives>,
 }
 
 impl Operation {
@@ -109,6 +112,16 @@ impl Operation {
     /// The fields with constraints to check before sending.
     pub fn checked_fields(&self) -> impl Iterator<Item = &Field> {
         self.fields().filter(|f| !f.constraints.is_empty())
+    }
+
+    /// The fields sent as header parameters.
+    pub fn header_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields().filter(|f| f.location == Location::Header)
+    }
+
+    /// The fields sent as the request body's members or parts.
+    pub fn body_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields().filter(|f| f.location == Location::Body)
     }
 
     fn fields(&self) -> impl Iterator<Item = &Field> {
@@ -139,6 +152,9 @@ pub enum Body {
     JsonFields,
     /// A JSON value held whole in one field of the parameter struct.
     JsonField(String),
+    /// A `multipart/form-data` form: each body field is one part, files ([`TypeRef::File`]) as
+    /// file parts and everything else as text.
+    Multipart,
 }
 
 /// What a successful answer carries.
@@ -209,6 +225,10 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// A heap indirection, for recursive types.
     Boxed(Box<TypeRef>),
+    /// A value that may be `null`, where no field carries the `Option` (list items, map values).
+    Option(Box<TypeRef>),
+    /// `crate::FilePart`: a file sent in a multipart body, held in memory.
+    File,
 }
 
 /// Validation constraints from the document, checked before a request is sent.
@@ -244,7 +264,9 @@ pub enum Location {
     Path,
     /// A query parameter.
     Query,
-    /// A member of the JSON body (or the whole body).
+    /// A header parameter.
+    Header,
+    /// A member of the JSON body (or the whole body), or a part of a multipart body.
     Body,
     /// A member of a response or schema object.
     Member,
@@ -271,6 +293,9 @@ pub struct Field {
     pub constraints: Constraints,
     /// Its description.
     pub docs: Docs,
+    /// For list query parameters: whether each element is its own `name=value` pair (`explode`,
+    /// the default) rather than all joined by commas in one.
+    pub explode: bool,
 }
 
 impl Field {
@@ -302,12 +327,66 @@ pub enum TypeKind {
     Struct {
         /// Fields in document order.
         fields: Vec<Field>,
+        /// Members beyond the named ones, kept in a flattened map, when the schema allows them
+        /// (`additionalProperties` next to `properties`).
+        additional: Option<Additional>,
+        /// Rules on which optional members are present, stated in the docs.
+        alternatives: Vec<Alternatives>,
+    },
+    /// A `oneOf`/`anyOf`: one variant per member, plus `Unknown` for anything else.
+    Union {
+        /// Variants in decoding order: document order with a discriminator; otherwise the
+        /// members with more required properties first, since a value that fits a more specific
+        /// member usually fits the less specific ones too.
+        variants: Vec<UnionVariant>,
+        /// The discriminator property (`object`), when the document names one.
+        discriminator: Option<String>,
     },
     /// A string enum that keeps values it does not know.
     StringEnum {
         /// Variants in document order.
         variants: Vec<Variant>,
     },
+}
+
+/// The map of members beyond a struct's named fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Additional {
+    /// The Rust name of the flattened map field (`additional_properties`).
+    pub name: String,
+    /// The type of each value.
+    pub ty: TypeRef,
+}
+
+/// A rule from `oneOf`/`anyOf` branches that only list `required` properties: at least one
+/// (`anyOf`) or exactly one (`oneOf`) of these sets of fields must all be present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternatives {
+    /// Whether exactly one set may be present (`oneOf`) rather than at least one (`anyOf`).
+    pub exactly_one: bool,
+    /// Each set, as the fields it requires.
+    pub sets: Vec<Vec<FieldName>>,
+}
+
+/// A field named on both sides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldName {
+    /// The Rust name.
+    pub name: String,
+    /// The wire name.
+    pub api_name: String,
+}
+
+/// A variant of a `oneOf`/`anyOf` enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The Rust name.
+    pub name: String,
+    /// The type it holds.
+    pub ty: TypeRef,
+    /// The discriminator values that select it, the first being the one written when the value
+    /// lacks the property; empty without a discriminator.
+    pub tags: Vec<String>,
 }
 
 /// A variant of a string enum.

@@ -2,7 +2,7 @@
 //!
 //! The pipeline has one module per stage, each a pure function of the previous stage's output:
 //! [`load`] (bytes → `openapiv3::OpenAPI`), [`select`] (which operations), [`lower`] (→ [`ir::Api`]),
-//! [`emit`] (IR → token streams) and [`format`] (tokens → source text). Nothing here touches the file
+//! [`emit`] (IR → token streams) and [`format`](mod@format) (tokens → source text). Nothing here touches the file
 //! system: the `xtask` binary reads the document and writes the files.
 
 pub mod emit;
@@ -29,6 +29,9 @@ pub struct Source<'a> {
 }
 
 /// An operation the selection matched but the generator left out, with the reason.
+///
+/// The generator no longer leaves operations out: what it cannot express is an [`Error`] of kind
+/// [`ErrorKind::Unsupported`] naming the place. The type stays so that callers keep compiling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     /// The operationId of the skipped operation.
@@ -47,7 +50,8 @@ pub struct Output {
     pub operations: usize,
     /// Number of groups (client accessors) generated.
     pub groups: usize,
-    /// Operations matched by the selection but not generated.
+    /// Operations matched by the selection but not generated: always empty, since anything the
+    /// generator cannot express is an error instead. Kept for compatibility.
     pub skipped: Vec<Skipped>,
     /// Every `example` of the document met while generating, with the Rust type it should decode
     /// into, for round-trip tests of the generated types.
@@ -79,7 +83,7 @@ pub fn generate(source: Source<'_>, selection: &Selection) -> Result<Output, Err
         files,
         operations: api.operation_count(),
         groups: api.groups.len(),
-        skipped: api.skipped.clone(),
+        skipped: Vec::new(),
         examples: api
             .examples
             .iter()

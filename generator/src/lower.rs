@@ -1,21 +1,49 @@
-//! Lowering: the selected operations of a document → [`ir::Api`]. Resolves every `$ref`, names every
+//! Lowering: the selected operations of a document → [`crate::ir::Api`]. Resolves every `$ref`, names every
 //! type, field and method, and sorts everything, so the emitter never meets a spec error or an order
 //! question.
+//!
+//! How schemas map to Rust (`view::shape` decides the shape of each schema):
+//!
+//! - Objects become structs; `allOf` parts are merged into one struct, and an `allOf` of a single
+//!   `$ref` with nothing beside it is that type itself. `additionalProperties` next to
+//!   `properties` (`true` or a schema) adds a flattened map of the other members;
+//!   `additionalProperties: false` changes nothing, since Clerk adds members over time and a
+//!   client that rejected them would break.
+//! - `nullable` gives `Option`; a required nullable member is still written (as `null`).
+//! - `oneOf`/`anyOf` become an enum with one variant per member and an `Unknown(Value)` variant
+//!   for what this version does not know. With a `discriminator` the variant is chosen by the
+//!   discriminator's value; without one, members are tried most specific first (see
+//!   [`crate::ir::TypeKind::Union`]). A single member without a discriminator is that member's type. A
+//!   `oneOf`/`anyOf` whose branches only list `required` properties (`domain` or `domains`) is a
+//!   rule on one struct, documented, and checked before sending when it is a request body's.
+//! - `readOnly` properties are left out of request bodies; `writeOnly` properties are never
+//!   required in a struct, since answers leave them out.
+//! - `integer` is `i64` unless `format: int32`; `number` is `f64` unless `format: float`;
+//!   `date`, `date-time`, `uri`, `email` and other string formats stay `String` (no date or URL
+//!   library is imposed on users, and a value the API formats unusually still decodes);
+//!   `binary` is a [`TypeRef::File`] in multipart bodies and a `String` elsewhere.
+//! - A schema that says nothing (`{}`) is any JSON value. With the `Unknown` variants and objects
+//!   of arbitrary members, that is where `serde_json::Value` appears: where the document leaves
+//!   the value open, never as a way around a construct.
+
+mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{
-    AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
-    Response as OaResponse, Schema, SchemaKind, StatusCode, Type,
+    AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr,
+    RequestBody, Response as OaResponse, Schema, SchemaKind, StatusCode, Type,
 };
 
 use crate::error::{Error, ErrorKind, pointer_token};
 use crate::ir::{
-    Api, Body, Constraints, Docs, Field, Group, Location, Operation, PageField, Pagination, Params,
-    PathPart, Response, TypeDef, TypeKind, TypeRef, Variant,
+    Additional, Alternatives, Api, Body, Constraints, Docs, Field, FieldName, Group, Location,
+    Operation, PageField, Pagination, Params, PathPart, Response, TypeDef, TypeKind, TypeRef,
+    UnionVariant, Variant,
 };
 use crate::naming::{self, Scope};
 use crate::select::SelectedOperation;
+use view::{Format, Shape, View, shape, view};
 
 /// The extension naming an operation's method, or overriding a schema's type name.
 pub const NAME_OVERRIDE_EXTENSION: &str = "x-speakeasy-name-override";
@@ -28,6 +56,18 @@ const SECRET_NAMES: &[&str] = &[
     "password",
     "private_key",
 ];
+
+/// The private members of a JSON Web Key (RFC 7518: the private exponent and CRT values of RSA
+/// keys, the private key of EC and OKP keys, the key of symmetric keys). In an object with a `kty`
+/// member they are credentials, like the names in [`SECRET_NAMES`].
+const JWK_PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// Header parameters that OpenAPI says to ignore (the `Accept`, `Content-Type` and `Authorization`
+/// headers are described elsewhere in the document), compared in lower case.
+const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
+
+/// The name of the flattened map that keeps members beyond a struct's named fields.
+const ADDITIONAL_FIELD: &str = "additional_properties";
 
 /// Lowers the selected operations of `document` into the IR.
 pub fn lower(
@@ -46,9 +86,7 @@ pub fn lower(
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut methods: BTreeMap<(String, String), String> = BTreeMap::new();
     for op in ordered {
-        let Some(operation) = cx.operation(op)? else {
-            continue;
-        };
+        let operation = cx.operation(op)?;
         let module = naming::snake(&op.group_key);
         if let Some(other) = methods.insert(
             (module.clone(), operation.method_name.clone()),
@@ -100,6 +138,7 @@ pub fn lower(
         }
     }
     let mut types: Vec<TypeDef> = cx.types.into_values().collect();
+    check_union_cycles(file, &types)?;
     box_recursive_fields(&mut types);
     Ok(Api {
         api_version: document.info.version.clone(),
@@ -110,7 +149,6 @@ pub fn lower(
             .unwrap_or_default(),
         groups,
         types,
-        skipped: cx.skipped,
         examples: cx.examples.into_values().collect(),
     })
 }
@@ -132,9 +170,11 @@ struct Lowerer<'a> {
     params_names: BTreeMap<String, String>,
     /// The named types produced so far.
     types: BTreeMap<String, TypeDef>,
-    skipped: Vec<crate::Skipped>,
     /// Value-like component schemas being expanded in place, to catch self-containment.
     inline_stack: BTreeSet<&'a str>,
+    /// The type of each value-like or alias component schema once lowered, so that an inline
+    /// enum or object inside one is one type however often the component is used.
+    inline_components: BTreeMap<&'a str, (TypeRef, bool)>,
     /// Examples met so far, keyed by pointer so each is recorded once.
     examples: BTreeMap<String, crate::ir::Example>,
 }
@@ -144,6 +184,55 @@ struct Property<'a> {
     api_name: &'a str,
     schema: &'a ReferenceOr<Box<Schema>>,
     pointer: String,
+    /// `readOnly`: only ever in answers, so never a member of a request body.
+    read_only: bool,
+    /// `writeOnly`: only ever in requests, so never required in an answer.
+    write_only: bool,
+    /// Whether it is a private member of a JSON Web Key (the object has a `kty` member).
+    jwk_private: bool,
+}
+
+impl Property<'_> {
+    /// The name that decides whether a string member is a `Secret`: its own, or `secret` for the
+    /// private members of a JSON Web Key, whose one-letter names say nothing by themselves.
+    fn secret_as(&self) -> &str {
+        if self.jwk_private {
+            "secret"
+        } else {
+            self.api_name
+        }
+    }
+}
+
+/// What an object schema declares, its `allOf` parts merged.
+#[derive(Default)]
+struct ObjectParts<'a> {
+    properties: Vec<Property<'a>>,
+    required: BTreeSet<&'a str>,
+    /// `oneOf`/`anyOf` branches that only list `required` properties: whether it is a `oneOf`,
+    /// the sets of names, and where the rule is.
+    alternatives: Vec<(bool, Vec<Vec<&'a str>>, String)>,
+    /// `additionalProperties` when it allows members (`true` or a schema), and where it is.
+    additional: Option<(&'a AdditionalProperties, String)>,
+}
+
+/// A parameter of an operation, with where it goes and how a list is spelled.
+struct ParamRef<'a> {
+    location: Location,
+    data: &'a openapiv3::ParameterData,
+    pointer: String,
+    /// Whether a list is sent as repeated `name=value` pairs rather than joined by commas.
+    explode: bool,
+}
+
+/// How the request body is sent, decided before fields are named.
+struct BodyPlan<'a> {
+    body: &'a RequestBody,
+    multipart: bool,
+    schema: &'a ReferenceOr<Schema>,
+    schema_pointer: String,
+    /// The body's members, when it is an object with properties.
+    object: Option<ObjectParts<'a>>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -198,8 +287,8 @@ impl<'a> Lowerer<'a> {
             responses: BTreeMap::new(),
             params_names: BTreeMap::new(),
             types: BTreeMap::new(),
-            skipped: Vec::new(),
             inline_stack: BTreeSet::new(),
+            inline_components: BTreeMap::new(),
             examples: BTreeMap::new(),
         })
     }
@@ -237,7 +326,9 @@ impl<'a> Lowerer<'a> {
 
     // ----- operations -------------------------------------------------------------------------
 
-    fn operation(&mut self, op: &SelectedOperation<'a>) -> Result<Option<Operation>, Error> {
+    // ----- operations -------------------------------------------------------------------------
+
+    fn operation(&mut self, op: &SelectedOperation<'a>) -> Result<Operation, Error> {
         let o = op.operation;
         let method_base = match o.extensions.get(NAME_OVERRIDE_EXTENSION) {
             Some(serde_json::Value::String(name)) => name.as_str(),
@@ -259,123 +350,156 @@ impl<'a> Lowerer<'a> {
         let mut scope = Scope::default();
         let mut fields = Vec::new();
         let parameters = self.parameters(op)?;
-        let body = self.request_body(op)?;
-        let body_properties = match &body {
-            Some((body, pointer)) => match pick_json(&body.content) {
-                Some((media, content)) => match &content.schema {
-                    Some(schema) => {
-                        let at = format!("{pointer}/content/{}/schema", pointer_token(media));
-                        self.object_properties(schema, &at)?
-                    }
-                    None => None,
-                },
-                None => None,
-            },
+        let plan = match self.request_body(op)? {
+            Some((body, pointer)) => Some(self.body_plan(body, &pointer)?),
             None => None,
         };
+        let object = plan.as_ref().and_then(|p| p.object.as_ref());
         // Parameters and body members share one struct, so they are named together.
         let wire_names: Vec<&str> = parameters
             .iter()
-            .map(|(_, data, _)| data.name.as_str())
+            .map(|p| p.data.name.as_str())
             .chain(
-                body_properties
+                object
                     .iter()
-                    .flat_map(|(props, _)| props.iter().map(|p| p.api_name)),
+                    .flat_map(|o| o.properties.iter().map(|p| p.api_name)),
             )
             .collect();
         let mut names = scope.claim_all(&wire_names, naming::snake).into_iter();
         let mut path_fields: BTreeMap<&str, String> = BTreeMap::new();
-        for (location, data, pointer) in &parameters {
+        for param in &parameters {
+            let data = param.data;
             let name = names.next().unwrap_or_default();
             let hint = format!("{}{}", naming::camel(op.id), naming::camel(&data.name));
-            let (ty, nullable, constraints) = match &data.format {
-                ParameterSchemaOrContent::Schema(schema) => {
-                    let (ty, nullable) =
-                        self.type_of(schema, &hint, &format!("{pointer}/schema"), &data.name)?;
-                    (ty, nullable, self.constraints(schema)?)
-                }
+            let schema = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => schema,
                 ParameterSchemaOrContent::Content(_) => {
                     return Err(self.error(
                         ErrorKind::Unsupported,
-                        pointer.clone(),
+                        param.pointer.clone(),
                         "parameters described by `content` rather than `schema` are not supported",
                     ));
                 }
             };
-            if *location == Location::Path {
+            let schema_pointer = format!("{}/schema", param.pointer);
+            let place = match param.location {
+                Location::Path => "path",
+                Location::Header => "header",
+                _ => "query",
+            };
+            // Path segments carry one value; queries and headers can carry a list.
+            self.check_simple(
+                schema,
+                &schema_pointer,
+                place,
+                param.location != Location::Path,
+            )?;
+            // A path parameter is never a `Secret`: it is part of the URL, which errors show.
+            let secret_name = if param.location == Location::Path {
+                ""
+            } else {
+                data.name.as_str()
+            };
+            let (ty, nullable) = self.type_of(schema, &hint, &schema_pointer, secret_name)?;
+            // An example on the parameter itself (rather than on its schema) is a value of the
+            // parameter's type too.
+            if let Some(value) = &data.example {
+                self.examples.insert(
+                    param.pointer.clone(),
+                    crate::ir::Example {
+                        pointer: param.pointer.clone(),
+                        ty: ty.clone(),
+                        nullable,
+                        value: value.clone(),
+                    },
+                );
+            }
+            if param.location == Location::Path {
                 path_fields.insert(data.name.as_str(), name.clone());
             }
             fields.push(Field {
                 name,
                 api_name: data.name.clone(),
-                location: *location,
+                location: param.location,
                 ty,
                 // Path parameters are always required, whatever the document says.
-                required: data.required || *location == Location::Path,
-                nullable: nullable && *location != Location::Path,
+                required: data.required || param.location == Location::Path,
+                nullable: nullable && param.location != Location::Path,
                 deprecated: data.deprecated.unwrap_or(false),
-                constraints,
+                constraints: self.constraints(schema)?,
                 docs: docs(None, data.description.as_deref()),
+                explode: param.explode,
             });
         }
         let path = self.path_template(op, &path_fields)?;
 
-        let body = match body {
+        let mut additional = None;
+        let mut alternatives = Vec::new();
+        let body = match plan {
             None => Body::None,
-            Some((body, pointer)) => {
-                let Some((media, content)) = pick_json(&body.content) else {
-                    let media: Vec<&str> = body.content.keys().map(String::as_str).collect();
-                    self.skipped.push(crate::Skipped {
-                        operation_id: op.id.to_owned(),
-                        reason: format!(
-                            "request bodies of type {} are not supported yet",
-                            media.join(", ")
-                        ),
-                    });
-                    return Ok(None);
-                };
-                let media_pointer = format!("{pointer}/content/{}", pointer_token(media));
-                let Some(schema) = &content.schema else {
-                    return Err(self.error(
-                        ErrorKind::Unsupported,
-                        media_pointer,
-                        "the request body has no schema",
-                    ));
-                };
-                let schema_pointer = format!("{media_pointer}/schema");
-                match body_properties {
-                    Some((properties, required)) => {
-                        for property in properties {
-                            let name = names.next().unwrap_or_default();
-                            fields.push(self.field(
-                                &property,
-                                name,
-                                &naming::camel(op.id),
-                                required.contains(property.api_name),
-                                Location::Body,
-                            )?);
-                        }
-                        Body::JsonFields
-                    }
-                    None => {
-                        let hint = format!("{}Body", naming::camel(op.id));
-                        let (ty, nullable) =
-                            self.type_of(schema, &hint, &schema_pointer, "body")?;
-                        let name = scope.claim("body".to_owned());
-                        fields.push(Field {
-                            name: name.clone(),
-                            api_name: "body".to_owned(),
-                            location: Location::Body,
-                            ty,
-                            required: body.required,
-                            nullable,
-                            deprecated: false,
-                            constraints: self.constraints(schema)?,
-                            docs: docs(None, body.description.as_deref()),
-                        });
-                        Body::JsonField(name)
-                    }
+            Some(BodyPlan {
+                object: Some(object),
+                multipart,
+                ..
+            }) => {
+                let parent = naming::camel(op.id);
+                let mut by_wire: BTreeMap<&str, String> = BTreeMap::new();
+                for property in &object.properties {
+                    let name = names.next().unwrap_or_default();
+                    by_wire.insert(property.api_name, name.clone());
+                    let required = object.required.contains(property.api_name);
+                    let field = if multipart {
+                        self.multipart_field(property, name, &parent, required)?
+                    } else {
+                        self.field(property, name, &parent, required, Location::Body)?
+                    };
+                    fields.push(field);
                 }
+                if let Some((ap, pointer)) = object.additional {
+                    if multipart {
+                        return Err(self.error(
+                            ErrorKind::Unsupported,
+                            pointer,
+                            "additionalProperties in a multipart/form-data body is not supported",
+                        ));
+                    }
+                    let ty = self.additional_type(ap, &format!("{parent}BodyValue"), &pointer)?;
+                    additional = Some(Additional {
+                        name: scope.claim(ADDITIONAL_FIELD.to_owned()),
+                        ty,
+                    });
+                }
+                for (exactly_one, sets, pointer) in &object.alternatives {
+                    alternatives.push(self.alternatives(*exactly_one, sets, &by_wire, pointer)?);
+                }
+                if multipart {
+                    Body::Multipart
+                } else {
+                    Body::JsonFields
+                }
+            }
+            Some(BodyPlan {
+                body,
+                schema,
+                schema_pointer,
+                ..
+            }) => {
+                let hint = format!("{}Body", naming::camel(op.id));
+                let (ty, nullable) = self.type_of(schema, &hint, &schema_pointer, "body")?;
+                let name = scope.claim("body".to_owned());
+                fields.push(Field {
+                    name: name.clone(),
+                    api_name: "body".to_owned(),
+                    location: Location::Body,
+                    ty,
+                    required: body.required,
+                    nullable,
+                    deprecated: false,
+                    constraints: self.constraints(schema)?,
+                    docs: docs(None, body.description.as_deref()),
+                    explode: true,
+                });
+                Body::JsonField(name)
             }
         };
 
@@ -384,12 +508,14 @@ impl<'a> Lowerer<'a> {
         let params = (!fields.is_empty()).then_some(Params {
             name: params_name,
             fields,
+            additional,
+            alternatives,
         });
         let auth = match &o.security {
             Some(requirements) => !requirements.is_empty(),
             None => self.doc.security.as_ref().is_some_and(|r| !r.is_empty()),
         };
-        Ok(Some(Operation {
+        Ok(Operation {
             id: op.id.to_owned(),
             method: op.method,
             path,
@@ -401,15 +527,204 @@ impl<'a> Lowerer<'a> {
             deprecated: o.deprecated,
             docs: docs(o.summary.as_deref(), o.description.as_deref()),
             pagination: None,
-        }))
+        })
     }
 
-    /// Path-item and operation parameters merged (the operation's win), path first, then query.
-    fn parameters(
+    /// Decides how a request body is sent: JSON (members as fields when it is an object with
+    /// properties, else the whole value in one field) or a multipart form (members as parts).
+    fn body_plan(&self, body: &'a RequestBody, pointer: &str) -> Result<BodyPlan<'a>, Error> {
+        let (media, content, multipart) = if let Some((media, content)) = pick_json(&body.content) {
+            (media, content, false)
+        } else if let Some((media, content)) = pick_media(&body.content, "multipart/form-data") {
+            (media, content, true)
+        } else {
+            let media: Vec<&str> = body.content.keys().map(String::as_str).collect();
+            let message = if media.is_empty() {
+                "the request body declares no media type".to_owned()
+            } else {
+                format!(
+                    "request bodies of type {} are not supported; only JSON and multipart/form-data are",
+                    media.join(", ")
+                )
+            };
+            return Err(self.error(
+                ErrorKind::Unsupported,
+                format!("{pointer}/content"),
+                message,
+            ));
+        };
+        let media_pointer = format!("{pointer}/content/{}", pointer_token(media));
+        let Some(schema) = &content.schema else {
+            return Err(self.error(
+                ErrorKind::Unsupported,
+                media_pointer,
+                "the request body has no schema",
+            ));
+        };
+        let schema_pointer = format!("{media_pointer}/schema");
+        let mut object = self.object_properties(schema, &schema_pointer)?;
+        if let Some(object) = &mut object {
+            // Read-only members only ever appear in answers.
+            object.properties.retain(|p| !p.read_only);
+        }
+        if multipart && object.is_none() {
+            return Err(self.error(
+                ErrorKind::Unsupported,
+                schema_pointer,
+                "a multipart/form-data body must be an object with properties, one per part",
+            ));
+        }
+        Ok(BodyPlan {
+            body,
+            multipart,
+            schema,
+            schema_pointer,
+            object,
+        })
+    }
+
+    /// One part of a multipart body: a file for `format: binary`, else a text field.
+    fn multipart_field(
+        &mut self,
+        property: &Property<'a>,
+        name: String,
+        parent: &str,
+        required: bool,
+    ) -> Result<Field, Error> {
+        let (resolved, _) = self.resolve(property.schema, &property.pointer)?;
+        let v = view(resolved);
+        if v.typ == Some("string") && v.format == Format::Binary {
+            let (description, deprecated) = match property.schema {
+                ReferenceOr::Item(schema) => (
+                    schema.schema_data.description.as_deref(),
+                    schema.schema_data.deprecated,
+                ),
+                ReferenceOr::Reference { .. } => (None, false),
+            };
+            return Ok(Field {
+                name,
+                api_name: property.api_name.to_owned(),
+                location: Location::Body,
+                ty: TypeRef::File,
+                required,
+                nullable: false,
+                deprecated,
+                constraints: Constraints::default(),
+                docs: docs(None, description),
+                explode: true,
+            });
+        }
+        self.check_simple(property.schema, &property.pointer, "multipart form", true)?;
+        self.field(property, name, parent, required, Location::Body)
+    }
+
+    /// Checks that a parameter or form field is something that has a text form: a string, a
+    /// number, a boolean or an enum, or (where `list` allows) a list of those.
+    fn check_simple<S: SchemaLike>(
         &self,
-        op: &SelectedOperation<'a>,
-    ) -> Result<Vec<(Location, &'a openapiv3::ParameterData, String)>, Error> {
-        let mut merged: Vec<(Location, &'a openapiv3::ParameterData, String)> = Vec::new();
+        schema: &'a ReferenceOr<S>,
+        pointer: &str,
+        place: &str,
+        list: bool,
+    ) -> Result<(), Error> {
+        let mut seen = BTreeSet::new();
+        let Some((kind, at)) = self.not_simple(schema, pointer, list, false, &mut seen)? else {
+            return Ok(());
+        };
+        let allowed = if list {
+            "strings, numbers, booleans, enums and lists of them"
+        } else {
+            "strings, numbers, booleans and enums"
+        };
+        Err(self.error(
+            ErrorKind::Unsupported,
+            at,
+            format!("this {place} value is {kind}; only {allowed} can be sent in a {place}"),
+        ))
+    }
+
+    /// What keeps a schema from having a text form, and where; `None` when it has one. Schemas
+    /// that stand for another (an `allOf` or `oneOf` of one) are followed.
+    fn not_simple<S: SchemaLike>(
+        &self,
+        schema: &'a ReferenceOr<S>,
+        pointer: &str,
+        list: bool,
+        item: bool,
+        seen: &mut BTreeSet<String>,
+    ) -> Result<Option<(&'static str, String)>, Error> {
+        let (resolved, at) = self.resolve(schema, pointer)?;
+        // A chain of aliases that loops is reported by `type_of`, like every reference cycle.
+        if !seen.insert(at.clone()) {
+            return Ok(None);
+        }
+        let v = view(resolved);
+        let kind = match self.shape_of(resolved, &at)? {
+            Shape::StringEnum => return Ok(None),
+            Shape::Alias(member, keyword) => {
+                let at = format!("{at}/{keyword}/0");
+                return self.not_simple(member, &at, list, item, seen);
+            }
+            Shape::Value => match v.typ {
+                Some("string") if v.format != Format::Binary => return Ok(None),
+                Some("integer" | "number" | "boolean") => return Ok(None),
+                Some("array") if list => match v.items {
+                    Some(items) => {
+                        let at = format!("{at}/items");
+                        return self.not_simple(items, &at, false, true, seen);
+                    }
+                    None => "a list of any values",
+                },
+                Some("array") if item => "a list of lists",
+                Some("array") => "a list",
+                Some("string") => "binary data",
+                Some("object") | None if v.additional.is_some() => "a map",
+                _ => "any JSON value",
+            },
+            Shape::Struct => "an object",
+            Shape::Union(..) => "a oneOf/anyOf",
+        };
+        Ok(Some((kind, at)))
+    }
+
+    /// The rule of `oneOf`/`anyOf` branches that only list `required` body members, by field.
+    fn alternatives(
+        &self,
+        exactly_one: bool,
+        sets: &[Vec<&'a str>],
+        fields: &BTreeMap<&str, String>,
+        pointer: &str,
+    ) -> Result<Alternatives, Error> {
+        let mut named = Vec::new();
+        for set in sets {
+            let mut names = Vec::new();
+            for api_name in set {
+                let Some(name) = fields.get(api_name) else {
+                    return Err(self.error(
+                        ErrorKind::Unsupported,
+                        pointer,
+                        format!(
+                            "requires `{api_name}`, which is not a property of the request body"
+                        ),
+                    ));
+                };
+                names.push(FieldName {
+                    name: name.clone(),
+                    api_name: (*api_name).to_owned(),
+                });
+            }
+            named.push(names);
+        }
+        Ok(Alternatives {
+            exactly_one,
+            sets: named,
+        })
+    }
+
+    /// Path-item and operation parameters merged (the operation's win), path first, then query,
+    /// then header.
+    fn parameters(&self, op: &SelectedOperation<'a>) -> Result<Vec<ParamRef<'a>>, Error> {
+        let mut merged: Vec<ParamRef<'a>> = Vec::new();
         let path_item_pointer = op.pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
         let lists = [
             (
@@ -425,27 +740,68 @@ impl<'a> Lowerer<'a> {
             for (index, parameter) in list.iter().enumerate() {
                 let pointer = format!("{base}/{index}");
                 let (parameter, pointer) = self.resolve_parameter(parameter, pointer)?;
-                let (location, data) = match parameter {
-                    Parameter::Path { parameter_data, .. } => (Location::Path, parameter_data),
-                    Parameter::Query { parameter_data, .. } => (Location::Query, parameter_data),
-                    Parameter::Header { parameter_data, .. }
-                    | Parameter::Cookie { parameter_data, .. } => {
+                let (location, data, explode) = match parameter {
+                    Parameter::Path { parameter_data, .. } => {
+                        (Location::Path, parameter_data, false)
+                    }
+                    Parameter::Query {
+                        parameter_data,
+                        style,
+                        ..
+                    } => {
+                        let explode = parameter_data.explode.unwrap_or(true);
+                        if !matches!(style, QueryStyle::Form) && self.is_list(parameter_data)? {
+                            return Err(self.error(
+                                ErrorKind::Unsupported,
+                                pointer,
+                                format!(
+                                    "query parameter `{}` uses a style other than `form`, which is not supported for lists",
+                                    parameter_data.name
+                                ),
+                            ));
+                        }
+                        (Location::Query, parameter_data, explode)
+                    }
+                    Parameter::Header { parameter_data, .. } => {
+                        let lower = parameter_data.name.to_ascii_lowercase();
+                        if IGNORED_HEADERS.contains(&lower.as_str()) {
+                            continue;
+                        }
+                        (Location::Header, parameter_data, false)
+                    }
+                    Parameter::Cookie { parameter_data, .. } => {
                         return Err(self.error(
                             ErrorKind::Unsupported,
                             pointer,
                             format!(
-                                "header and cookie parameters (`{}`) are not supported",
+                                "cookie parameters (`{}`) are not supported",
                                 parameter_data.name
                             ),
                         ));
                     }
                 };
-                merged.retain(|(l, d, _)| !(*l == location && d.name == data.name));
-                merged.push((location, data, pointer));
+                merged.retain(|p| !(p.location == location && p.data.name == data.name));
+                merged.push(ParamRef {
+                    location,
+                    data,
+                    pointer,
+                    explode,
+                });
             }
         }
-        merged.sort_by_key(|(location, _, _)| *location);
+        merged.sort_by_key(|p| p.location);
         Ok(merged)
+    }
+
+    /// Whether a parameter's schema is a list.
+    fn is_list(&self, data: &'a openapiv3::ParameterData) -> Result<bool, Error> {
+        match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => {
+                let (resolved, _) = self.resolve(schema, "")?;
+                Ok(view(resolved).typ == Some("array"))
+            }
+            ParameterSchemaOrContent::Content(_) => Ok(false),
+        }
     }
 
     fn resolve_parameter(
@@ -581,8 +937,17 @@ impl<'a> Lowerer<'a> {
         Ok(parts)
     }
 
+    /// What a successful answer carries. JSON wins over text, and text over nothing. When
+    /// several success statuses carry different JSON types, the answer is an enum of them,
+    /// tried in status order, since the client decodes the body without looking at the status.
+    ///
+    /// A `200` that declares no content is read as text: a 200 answer carries a body (a 202 or a
+    /// 204 need not), so one the document does not describe (Clerk's interstitial page, "the
+    /// interstitial page markup") is returned rather than thrown away.
     fn success_response(&mut self, op: &SelectedOperation<'a>) -> Result<Response, Error> {
-        let mut successes: Vec<(u16, &'a ReferenceOr<OaResponse>, String)> = op
+        // Each success: its code for ordering (a `2XX` range after every code), its status as
+        // written, for names, and the response.
+        let mut successes: Vec<(u16, String, &'a ReferenceOr<OaResponse>, String)> = op
             .operation
             .responses
             .responses
@@ -593,23 +958,87 @@ impl<'a> Lowerer<'a> {
                     StatusCode::Range(2) => 299,
                     _ => return None,
                 };
-                let pointer = format!(
-                    "{}/responses/{}",
-                    op.pointer,
-                    pointer_token(&status.to_string())
-                );
-                Some((code, response, pointer))
+                let label = status.to_string();
+                let pointer = format!("{}/responses/{}", op.pointer, pointer_token(&label));
+                Some((code, label, response, pointer))
             })
             .collect();
-        successes.sort_by_key(|(code, _, _)| *code);
+        successes.sort_by_key(|(code, _, _, _)| *code);
         let hint = format!("{}Response", naming::camel(op.id));
-        for (_, response, pointer) in successes {
-            let lowered = self.response(response, &hint, pointer)?;
-            if lowered != Response::Empty {
-                return Ok(lowered);
+        // With several bodies, each inline one is named after its status, so that the enum
+        // of them can take the plain name.
+        let several = successes
+            .iter()
+            .filter(|(_, _, response, _)| match response {
+                ReferenceOr::Item(response) => pick_json(&response.content).is_some(),
+                ReferenceOr::Reference { .. } => true,
+            })
+            .count()
+            > 1;
+        let mut json: Vec<(String, TypeRef)> = Vec::new();
+        let mut text = false;
+        for (code, label, response, pointer) in successes {
+            let hint = if several {
+                format!("{hint}{}", label.to_ascii_lowercase())
+            } else {
+                hint.clone()
+            };
+            match self.response(response, &hint, pointer)? {
+                Response::Json(ty) => {
+                    if !json.iter().any(|(_, seen)| *seen == ty) {
+                        json.push((label, ty));
+                    }
+                }
+                Response::Text => text = true,
+                Response::Empty if code == 200 => text = true,
+                Response::Empty => {}
             }
         }
-        Ok(Response::Empty)
+        match json.len() {
+            0 if text => Ok(Response::Text),
+            0 => Ok(Response::Empty),
+            1 => Ok(json
+                .pop()
+                .map_or(Response::Empty, |(_, ty)| Response::Json(ty))),
+            _ => {
+                let name = self.type_names.claim(hint);
+                let mut scope = Scope::default();
+                scope.claim("Unknown".to_owned());
+                let variants = json
+                    .into_iter()
+                    .map(|(label, ty)| {
+                        let base = match &ty {
+                            TypeRef::Named(name) => name.clone(),
+                            _ => format!("Status{}", label.to_ascii_lowercase()),
+                        };
+                        UnionVariant {
+                            name: scope.claim(base),
+                            ty,
+                            tags: Vec::new(),
+                        }
+                    })
+                    .collect();
+                self.types.insert(
+                    name.clone(),
+                    TypeDef {
+                        name: name.clone(),
+                        origin: format!("{}/responses", op.pointer),
+                        docs: Docs {
+                            lines: vec![format!(
+                                "The answer of `{}`, whose success statuses carry different bodies; they are tried in status order.",
+                                op.id
+                            )],
+                        },
+                        deprecated: false,
+                        kind: TypeKind::Union {
+                            variants,
+                            discriminator: None,
+                        },
+                    },
+                );
+                Ok(Response::Json(TypeRef::Named(name)))
+            }
+        }
     }
 
     fn response(
@@ -675,7 +1104,8 @@ impl<'a> Lowerer<'a> {
                     let (ty, _) = self.type_of(schema, &hint, &schema_pointer, "")?;
                     Response::Json(ty)
                 }
-                None => Response::Empty,
+                // JSON of a shape the document does not say.
+                None => Response::Json(TypeRef::Json),
             }
         } else if response.content.is_empty() {
             Response::Empty
@@ -715,7 +1145,10 @@ impl<'a> Lowerer<'a> {
         let Response::Json(TypeRef::Named(name)) = response else {
             return None;
         };
-        let TypeKind::Struct { fields: members } = &self.types.get(name)?.kind else {
+        let TypeKind::Struct {
+            fields: members, ..
+        } = &self.types.get(name)?.kind
+        else {
             return None;
         };
         let member = |api_name: &str| {
@@ -795,7 +1228,37 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The Rust type of a schema at a use site. `hint` names an inline type if one is needed.
+    /// Resolves a schema that may be a `$ref`, with the pointer of where it is defined.
+    fn resolve<S: SchemaLike>(
+        &self,
+        schema: &'a ReferenceOr<S>,
+        pointer: &str,
+    ) -> Result<(&'a Schema, String), Error> {
+        match schema {
+            ReferenceOr::Item(schema) => Ok((schema.schema(), pointer.to_owned())),
+            ReferenceOr::Reference { reference } => {
+                let (key, schema) = self.resolve_schema_ref(reference, pointer)?;
+                Ok((
+                    schema,
+                    format!("/components/schemas/{}", pointer_token(key)),
+                ))
+            }
+        }
+    }
+
+    /// The shape of a schema, or an error at the keyword that has none.
+    fn shape_of(&self, schema: &'a Schema, pointer: &str) -> Result<Shape<'a>, Error> {
+        shape(schema).map_err(|e| {
+            self.error(
+                ErrorKind::Unsupported,
+                format!("{pointer}{}", e.at),
+                e.message,
+            )
+        })
+    }
+
+    /// The Rust type of a schema at a use site, and whether it may be `null`. `hint` names an
+    /// inline type if one is needed; `field_name` decides whether a string is a `Secret`.
     fn type_of<S: SchemaLike>(
         &mut self,
         schema: &'a ReferenceOr<S>,
@@ -807,21 +1270,22 @@ impl<'a> Lowerer<'a> {
             ReferenceOr::Reference { reference } => self.named_type(reference, pointer),
             ReferenceOr::Item(schema) => {
                 let schema = schema.schema();
-                let ty = self.inline_type(schema, hint, pointer, field_name)?;
-                self.record_example(schema, pointer, &ty);
-                Ok((ty, schema.schema_data.nullable))
+                let (ty, alias_nullable) = self.inline_type(schema, hint, pointer, field_name)?;
+                let nullable = schema.schema_data.nullable || alias_nullable;
+                self.record_example(schema, pointer, &ty, nullable);
+                Ok((ty, nullable))
             }
         }
     }
 
-    fn record_example(&mut self, schema: &Schema, pointer: &str, ty: &TypeRef) {
+    fn record_example(&mut self, schema: &Schema, pointer: &str, ty: &TypeRef, nullable: bool) {
         if let Some(value) = &schema.schema_data.example {
             self.examples.insert(
                 pointer.to_owned(),
                 crate::ir::Example {
                     pointer: pointer.to_owned(),
                     ty: ty.clone(),
-                    nullable: schema.schema_data.nullable,
+                    nullable,
                     value: value.clone(),
                 },
             );
@@ -831,20 +1295,27 @@ impl<'a> Lowerer<'a> {
     fn named_type(&mut self, reference: &str, pointer: &str) -> Result<(TypeRef, bool), Error> {
         let (key, schema) = self.resolve_schema_ref(reference, pointer)?;
         let nullable = schema.schema_data.nullable;
-        if needs_named_type(schema) {
+        let at = format!("/components/schemas/{}", pointer_token(key));
+        let name = self
+            .schema_names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| naming::camel(key));
+        if matches!(
+            self.shape_of(schema, &at)?,
+            Shape::Struct | Shape::Union(..) | Shape::StringEnum
+        ) {
             if self.queued.insert(key) {
                 self.pending.push(key);
             }
-            let name = self
-                .schema_names
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| naming::camel(key));
             return Ok((TypeRef::Named(name), nullable));
         }
-        // Schemas that are plain values (a string, a list) are used directly, not wrapped in a type.
-        // A chain of such schemas that refers back to itself has no finite Rust type.
-        let at = format!("/components/schemas/{}", pointer_token(key));
+        // Schemas that are plain values (a string, a list) or stand for another schema are used
+        // directly, not wrapped in a type. A chain of such schemas that refers back to itself has
+        // no finite Rust type.
+        if let Some(done) = self.inline_components.get(key) {
+            return Ok(done.clone());
+        }
         if !self.inline_stack.insert(key) {
             return Err(self.error(
                 ErrorKind::RefCycle,
@@ -852,91 +1323,87 @@ impl<'a> Lowerer<'a> {
                 "this schema contains itself without an object in between",
             ));
         }
-        let name = self
-            .schema_names
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| naming::camel(key));
         let result = self.inline_type(schema, &name, &at, "");
         self.inline_stack.remove(key);
-        Ok((result?, nullable))
+        let (ty, alias_nullable) = result?;
+        let lowered = (ty, nullable || alias_nullable);
+        self.inline_components.insert(key, lowered.clone());
+        Ok(lowered)
     }
 
+    /// The Rust type of a schema written in place, and whether it may be `null` through the
+    /// schema it stands for (an alias's member).
     fn inline_type(
         &mut self,
         schema: &'a Schema,
         hint: &str,
         pointer: &str,
         field_name: &str,
-    ) -> Result<TypeRef, Error> {
-        let ty = match &schema.schema_kind {
-            SchemaKind::Type(Type::String(s)) => {
-                let values: Vec<&str> =
-                    s.enumeration.iter().flatten().map(String::as_str).collect();
-                if values.len() > 1 {
-                    self.string_enum(hint, pointer, &values, schema)?
-                } else if is_secret_name(field_name) {
-                    TypeRef::Secret
-                } else {
-                    TypeRef::String
-                }
+    ) -> Result<(TypeRef, bool), Error> {
+        let v = view(schema);
+        let ty = match self.shape_of(schema, pointer)? {
+            Shape::Struct => {
+                let name = self.type_names.claim(hint.to_owned());
+                self.struct_type(name.clone(), schema, pointer, String::new())?;
+                TypeRef::Named(name)
             }
-            SchemaKind::Type(Type::Integer(i)) => match &i.format {
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
-                    TypeRef::I32
-                }
-                _ => TypeRef::I64,
-            },
-            SchemaKind::Type(Type::Number(n)) => match &n.format {
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => {
-                    TypeRef::F32
-                }
-                _ => TypeRef::F64,
-            },
-            SchemaKind::Type(Type::Boolean(_)) => TypeRef::Bool,
-            SchemaKind::Type(Type::Array(a)) => match &a.items {
+            Shape::Union(members, keyword) => {
+                let name = self.type_names.claim(hint.to_owned());
+                self.union_type(
+                    name.clone(),
+                    schema,
+                    members,
+                    keyword,
+                    pointer,
+                    String::new(),
+                )?;
+                TypeRef::Named(name)
+            }
+            Shape::Alias(member, keyword) => {
+                let at = format!("{pointer}/{keyword}/0");
+                return self.type_of(member, hint, &at, field_name);
+            }
+            Shape::StringEnum => {
+                let values = view::string_enum_values(schema).unwrap_or_default();
+                self.string_enum(hint, pointer, &values, schema)?
+            }
+            Shape::Value => self.value_type(&v, hint, pointer, field_name)?,
+        };
+        Ok((ty, false))
+    }
+
+    /// The type of a plain value, list or map.
+    fn value_type(
+        &mut self,
+        v: &View<'a>,
+        hint: &str,
+        pointer: &str,
+        field_name: &str,
+    ) -> Result<TypeRef, Error> {
+        Ok(match v.typ {
+            Some("string") if is_secret_name(field_name) => TypeRef::Secret,
+            Some("string") => TypeRef::String,
+            Some("integer") if v.format == Format::Int32 => TypeRef::I32,
+            Some("integer") => TypeRef::I64,
+            Some("number") if v.format == Format::Float => TypeRef::F32,
+            Some("number") => TypeRef::F64,
+            Some("boolean") => TypeRef::Bool,
+            Some("array") => match v.items {
                 Some(items) => {
-                    let (item, _) = self.type_of(
+                    let (item, nullable) = self.type_of(
                         items,
                         &format!("{hint}Item"),
                         &format!("{pointer}/items"),
                         "",
                     )?;
-                    TypeRef::Vec(Box::new(item))
+                    TypeRef::Vec(Box::new(nullable_in_place(item, nullable)))
                 }
                 None => TypeRef::Vec(Box::new(TypeRef::Json)),
             },
-            SchemaKind::Type(Type::Object(o)) if o.properties.is_empty() => {
-                self.map_type(o.additional_properties.as_ref(), hint, pointer)?
-            }
-            SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => {
-                let name = self.type_names.claim(hint.to_owned());
-                self.struct_type(name.clone(), schema, pointer, String::new())?;
-                TypeRef::Named(name)
-            }
-            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => {
-                let name = self.type_names.claim(hint.to_owned());
-                self.struct_type(name.clone(), schema, pointer, String::new())?;
-                TypeRef::Named(name)
-            }
-            SchemaKind::Any(any) => {
-                let values: Vec<&str> = any.enumeration.iter().filter_map(|v| v.as_str()).collect();
-                if values.len() > 1 && values.len() == any.enumeration.len() {
-                    self.string_enum(hint, pointer, &values, schema)?
-                } else {
-                    match any.typ.as_deref() {
-                        Some("object") => {
-                            self.map_type(any.additional_properties.as_ref(), hint, pointer)?
-                        }
-                        _ => TypeRef::Json,
-                    }
-                }
-            }
-            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::Not { .. } => {
-                TypeRef::Json
-            }
-        };
-        Ok(ty)
+            Some("object") => self.map_type(v.additional, hint, pointer)?,
+            None if v.additional.is_some() => self.map_type(v.additional, hint, pointer)?,
+            _ => TypeRef::Json,
+        })
     }
 
     fn map_type(
@@ -946,17 +1413,238 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
     ) -> Result<TypeRef, Error> {
         match additional {
-            Some(AdditionalProperties::Schema(schema)) => {
-                let (value, _) = self.type_of(
-                    schema.as_ref(),
+            Some(additional @ AdditionalProperties::Schema(_)) => {
+                let value = self.additional_type(
+                    additional,
                     &format!("{hint}Value"),
                     &format!("{pointer}/additionalProperties"),
-                    "",
                 )?;
                 Ok(TypeRef::Map(Box::new(value)))
             }
+            // Members of any kind: a JSON object as `serde_json` holds it.
             _ => Ok(TypeRef::JsonObject),
         }
+    }
+
+    /// The type of the values of `additionalProperties` (any JSON value for `true` or `false`).
+    fn additional_type(
+        &mut self,
+        additional: &'a AdditionalProperties,
+        hint: &str,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
+        match additional {
+            AdditionalProperties::Schema(schema) => {
+                let (value, nullable) = self.type_of(schema.as_ref(), hint, pointer, "")?;
+                Ok(nullable_in_place(value, nullable))
+            }
+            AdditionalProperties::Any(_) => Ok(TypeRef::Json),
+        }
+    }
+
+    /// Lowers a `oneOf`/`anyOf` into an enum named `name`.
+    fn union_type(
+        &mut self,
+        name: String,
+        schema: &'a Schema,
+        members: &'a [ReferenceOr<Schema>],
+        keyword: &str,
+        pointer: &str,
+        origin: String,
+    ) -> Result<(), Error> {
+        let discriminator = schema.schema_data.discriminator.as_ref();
+        let mut scope = Scope::default();
+        // `Unknown` holds what this version does not know, so no member may take its name.
+        scope.claim("Unknown".to_owned());
+        let mut variants: Vec<(usize, UnionVariant)> = Vec::new();
+        let mut owners: BTreeMap<String, String> = BTreeMap::new();
+        for (index, member) in members.iter().enumerate() {
+            let member_pointer = format!("{pointer}/{keyword}/{index}");
+            let key = match member {
+                ReferenceOr::Reference { reference } => {
+                    Some(self.resolve_schema_ref(reference, &member_pointer)?.0)
+                }
+                ReferenceOr::Item(_) => None,
+            };
+            let (resolved, resolved_pointer) = self.resolve(member, &member_pointer)?;
+            let variant = scope.claim(self.variant_name(key, resolved, discriminator, index));
+            let (ty, _) = self.type_of(member, &format!("{name}{variant}"), &member_pointer, "")?;
+            let tags = match discriminator {
+                Some(d) => self.tags(d, key, resolved, &resolved_pointer, &member_pointer)?,
+                None => Vec::new(),
+            };
+            for tag in &tags {
+                if let Some(other) = owners.insert(tag.clone(), variant.clone()) {
+                    return Err(self.error(
+                        ErrorKind::NameCollision,
+                        member_pointer,
+                        format!(
+                            "the discriminator value `{tag}` selects both `{other}` and `{variant}`"
+                        ),
+                    ));
+                }
+            }
+            let required = if discriminator.is_none() {
+                self.required_count(resolved, &resolved_pointer)?
+            } else {
+                0
+            };
+            variants.push((
+                required,
+                UnionVariant {
+                    name: variant,
+                    ty,
+                    tags,
+                },
+            ));
+        }
+        if let Some(d) = discriminator {
+            for (value, target) in &d.mapping {
+                let target_key = target
+                    .strip_prefix("#/components/schemas/")
+                    .unwrap_or(target);
+                let is_member = members.iter().any(|m| {
+                    matches!(m, ReferenceOr::Reference { reference }
+                        if reference.strip_prefix("#/components/schemas/") == Some(target_key))
+                });
+                if !is_member {
+                    return Err(self.error(
+                        ErrorKind::Unsupported,
+                        format!("{pointer}/discriminator/mapping/{}", pointer_token(value)),
+                        format!("`{target}` is not one of the {keyword} members"),
+                    ));
+                }
+            }
+        } else {
+            // Without a discriminator the first member that decodes wins, and a value with the
+            // fields of a more specific member (a private key) usually also has those of a
+            // less specific one (its public key): most required properties first, document order
+            // among equals (the sort is stable).
+            variants.sort_by_key(|(required, _)| std::cmp::Reverse(*required));
+        }
+        let origin = if origin.is_empty() {
+            pointer.to_owned()
+        } else {
+            origin
+        };
+        self.types.insert(
+            name.clone(),
+            TypeDef {
+                name,
+                origin,
+                docs: docs(
+                    schema.schema_data.title.as_deref(),
+                    schema.schema_data.description.as_deref(),
+                ),
+                deprecated: schema.schema_data.deprecated,
+                kind: TypeKind::Union {
+                    variants: variants.into_iter().map(|(_, v)| v).collect(),
+                    discriminator: discriminator.map(|d| d.property_name.clone()),
+                },
+            },
+        );
+        Ok(())
+    }
+
+    /// The name of a union's variant: the member's type name for a `$ref`; for an inline member
+    /// its `title`, else the one value of its discriminator (or `object`) property, else its
+    /// kind of value, else its position.
+    fn variant_name(
+        &self,
+        key: Option<&'a str>,
+        schema: &'a Schema,
+        discriminator: Option<&'a openapiv3::Discriminator>,
+        index: usize,
+    ) -> String {
+        if let Some(key) = key {
+            return self
+                .schema_names
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| naming::camel(key));
+        }
+        if let Some(title) = schema.schema_data.title.as_deref()
+            && !title.trim().is_empty()
+        {
+            return naming::camel(title);
+        }
+        let v = view(schema);
+        let property = discriminator.map_or("object", |d| d.property_name.as_str());
+        if let Some(ReferenceOr::Item(p)) = v.properties.and_then(|p| p.get(property))
+            && let Some(value) = view::single_string_value(p)
+        {
+            return naming::camel(value);
+        }
+        match v.typ {
+            Some("string") => "String".to_owned(),
+            Some("integer") => "Integer".to_owned(),
+            Some("number") => "Number".to_owned(),
+            Some("boolean") => "Boolean".to_owned(),
+            Some("array") => "List".to_owned(),
+            _ => format!("Variant{}", index + 1),
+        }
+    }
+
+    /// The discriminator values that select a member: its `mapping` entries; else, for a
+    /// `$ref`, the component's name (OpenAPI's implicit mapping); and the one value its
+    /// discriminator property allows, if it states one.
+    fn tags(
+        &self,
+        discriminator: &'a openapiv3::Discriminator,
+        key: Option<&'a str>,
+        schema: &'a Schema,
+        schema_pointer: &str,
+        member_pointer: &str,
+    ) -> Result<Vec<String>, Error> {
+        let mut tags: Vec<String> = Vec::new();
+        if let Some(key) = key {
+            for (value, target) in &discriminator.mapping {
+                let target = target
+                    .strip_prefix("#/components/schemas/")
+                    .unwrap_or(target);
+                if target == key {
+                    tags.push(value.clone());
+                }
+            }
+            if tags.is_empty() {
+                tags.push(key.to_owned());
+            }
+        }
+        if matches!(self.shape_of(schema, schema_pointer)?, Shape::Struct) {
+            let parts = self.object_parts(schema, schema_pointer)?;
+            if let Some(property) = parts
+                .properties
+                .iter()
+                .find(|p| p.api_name == discriminator.property_name)
+            {
+                let (resolved, _) = self.resolve(property.schema, &property.pointer)?;
+                if let Some(value) = view::single_string_value(resolved)
+                    && !tags.iter().any(|t| t == value)
+                {
+                    tags.push(value.to_owned());
+                }
+            }
+        }
+        if tags.is_empty() {
+            return Err(self.error(
+                ErrorKind::Unsupported,
+                member_pointer,
+                format!(
+                    "this member has no discriminator value: give it a mapping entry, or a one-value enum for `{}`",
+                    discriminator.property_name
+                ),
+            ));
+        }
+        Ok(tags)
+    }
+
+    /// How many properties an object schema requires (0 for anything else), to order the
+    /// members of a union without a discriminator.
+    fn required_count(&self, schema: &'a Schema, pointer: &str) -> Result<usize, Error> {
+        if !matches!(self.shape_of(schema, pointer)?, Shape::Struct) {
+            return Ok(0);
+        }
+        Ok(self.object_parts(schema, pointer)?.required.len())
     }
 
     fn string_enum(
@@ -1005,73 +1693,69 @@ impl<'a> Lowerer<'a> {
         Ok(TypeRef::Named(name))
     }
 
-    /// Collects the properties of an object schema, merging `allOf` parts; `None` when the schema is
-    /// not an object with properties.
-    #[allow(clippy::type_complexity)]
+    /// The members of an object schema, its `allOf` parts merged; `None` when the schema is not
+    /// an object with properties.
     fn object_properties<S: SchemaLike>(
         &self,
         schema: &'a ReferenceOr<S>,
         pointer: &str,
-    ) -> Result<Option<(Vec<Property<'a>>, BTreeSet<&'a str>)>, Error> {
-        let (schema, pointer) = match schema {
-            ReferenceOr::Item(schema) => (schema.schema(), pointer.to_owned()),
-            ReferenceOr::Reference { reference } => {
-                let (key, schema) = self.resolve_schema_ref(reference, pointer)?;
-                (
-                    schema,
-                    format!("/components/schemas/{}", pointer_token(key)),
-                )
-            }
-        };
-        if !needs_named_type(schema) || schema_enum_values(schema).is_some() {
+    ) -> Result<Option<ObjectParts<'a>>, Error> {
+        let (schema, pointer) = self.resolve(schema, pointer)?;
+        if !matches!(self.shape_of(schema, &pointer)?, Shape::Struct) {
             return Ok(None);
         }
-        let mut properties = Vec::new();
-        let mut required = BTreeSet::new();
+        let parts = self.object_parts(schema, &pointer)?;
+        if parts.properties.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(parts))
+    }
+
+    /// Collects what an object schema declares, merging its `allOf` parts in order; a part's
+    /// property is replaced by a later one of the same name, the schema's own coming last.
+    fn object_parts(&self, schema: &'a Schema, pointer: &str) -> Result<ObjectParts<'a>, Error> {
+        let mut parts = ObjectParts::default();
         let mut visiting = BTreeSet::new();
-        self.collect(
-            schema,
-            &pointer,
-            &mut properties,
-            &mut required,
-            &mut visiting,
-        )?;
-        if properties.is_empty() {
-            return Ok(None);
+        self.collect(schema, pointer, &mut parts, &mut visiting)?;
+        if parts.properties.iter().any(|p| p.api_name == "kty") {
+            for property in &mut parts.properties {
+                property.jwk_private = JWK_PRIVATE_MEMBERS.contains(&property.api_name);
+            }
         }
-        Ok(Some((properties, required)))
+        Ok(parts)
     }
 
     fn collect(
         &self,
         schema: &'a Schema,
         pointer: &str,
-        properties: &mut Vec<Property<'a>>,
-        required: &mut BTreeSet<&'a str>,
+        parts: &mut ObjectParts<'a>,
         visiting: &mut BTreeSet<String>,
     ) -> Result<(), Error> {
-        let (own, own_required, parts): (
-            Option<&'a Properties>,
-            &'a [String],
-            &'a [ReferenceOr<Schema>],
-        ) = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => (Some(&o.properties), &o.required, &[]),
-            SchemaKind::AllOf { all_of } => (None, &[], all_of),
-            SchemaKind::Any(any) => (Some(&any.properties), &any.required, &any.all_of),
-            _ => {
+        let v = view(schema);
+        match self.shape_of(schema, pointer)? {
+            Shape::Struct => {}
+            Shape::Alias(..) if v.all_of.len() == 1 => {}
+            Shape::Value if matches!(v.typ, None | Some("object")) => {}
+            Shape::Union(..) | Shape::Alias(..) => {
+                return Err(self.error(
+                    ErrorKind::Unsupported,
+                    pointer,
+                    "an allOf part that is a oneOf/anyOf of other schemas is not supported",
+                ));
+            }
+            Shape::StringEnum | Shape::Value => {
                 return Err(self.error(
                     ErrorKind::Unsupported,
                     pointer,
                     "an allOf part must be an object; this one is a plain value",
                 ));
             }
-        };
-        for (index, part) in parts.iter().enumerate() {
+        }
+        for (index, part) in v.all_of.iter().enumerate() {
             let part_pointer = format!("{pointer}/allOf/{index}");
             match part {
-                ReferenceOr::Item(part) => {
-                    self.collect(part, &part_pointer, properties, required, visiting)?
-                }
+                ReferenceOr::Item(part) => self.collect(part, &part_pointer, parts, visiting)?,
                 ReferenceOr::Reference { reference } => {
                     let (key, part) = self.resolve_schema_ref(reference, &part_pointer)?;
                     if !visiting.insert(key.to_owned()) {
@@ -1082,26 +1766,53 @@ impl<'a> Lowerer<'a> {
                         ));
                     }
                     let at = format!("/components/schemas/{}", pointer_token(key));
-                    self.collect(part, &at, properties, required, visiting)?;
+                    self.collect(part, &at, parts, visiting)?;
                     visiting.remove(key);
                 }
             }
         }
-        if let Some(own) = own {
-            for (name, property) in own {
-                let property_pointer = format!("{pointer}/properties/{}", pointer_token(name));
-                let new = Property {
-                    api_name: name.as_str(),
-                    schema: property,
-                    pointer: property_pointer,
-                };
-                match properties.iter_mut().find(|p| p.api_name == name.as_str()) {
-                    Some(existing) => *existing = new,
-                    None => properties.push(new),
-                }
+        for (name, property) in v.properties.into_iter().flatten() {
+            let property_pointer = format!("{pointer}/properties/{}", pointer_token(name));
+            let (resolved, _) = self.resolve(property, &property_pointer)?;
+            let new = Property {
+                api_name: name.as_str(),
+                schema: property,
+                pointer: property_pointer,
+                read_only: resolved.schema_data.read_only,
+                write_only: resolved.schema_data.write_only,
+                jwk_private: false,
+            };
+            match parts
+                .properties
+                .iter_mut()
+                .find(|p| p.api_name == name.as_str())
+            {
+                Some(existing) => *existing = new,
+                None => parts.properties.push(new),
             }
         }
-        required.extend(own_required.iter().map(String::as_str));
+        parts.required.extend(v.required.iter().map(String::as_str));
+        let (branches, one_of) = v.branches();
+        if !branches.is_empty() && branches.iter().all(view::is_required_only) {
+            let sets = branches
+                .iter()
+                .filter_map(|b| match b {
+                    ReferenceOr::Item(b) => {
+                        Some(view(b).required.iter().map(String::as_str).collect())
+                    }
+                    ReferenceOr::Reference { .. } => None,
+                })
+                .collect();
+            let keyword = if one_of { "oneOf" } else { "anyOf" };
+            parts
+                .alternatives
+                .push((one_of, sets, format!("{pointer}/{keyword}")));
+        }
+        if let Some(additional) = v.additional
+            && !matches!(additional, AdditionalProperties::Any(false))
+        {
+            parts.additional = Some((additional, format!("{pointer}/additionalProperties")));
+        }
         Ok(())
     }
 
@@ -1114,8 +1825,12 @@ impl<'a> Lowerer<'a> {
         location: Location,
     ) -> Result<Field, Error> {
         let hint = format!("{parent}{}", naming::camel(property.api_name));
-        let (ty, nullable) =
-            self.type_of(property.schema, &hint, &property.pointer, property.api_name)?;
+        let (ty, nullable) = self.type_of(
+            property.schema,
+            &hint,
+            &property.pointer,
+            property.secret_as(),
+        )?;
         let (description, deprecated) = match property.schema {
             ReferenceOr::Item(schema) => (
                 schema.schema_data.description.as_deref(),
@@ -1133,6 +1848,7 @@ impl<'a> Lowerer<'a> {
             deprecated,
             constraints: self.constraints(property.schema)?,
             docs: docs(None, description),
+            explode: true,
         })
     }
 
@@ -1143,28 +1859,44 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
         origin: String,
     ) -> Result<(), Error> {
-        let mut properties = Vec::new();
-        let mut required = BTreeSet::new();
-        let mut visiting = BTreeSet::new();
-        self.collect(
-            schema,
-            pointer,
-            &mut properties,
-            &mut required,
-            &mut visiting,
-        )?;
-        let wire_names: Vec<&str> = properties.iter().map(|p| p.api_name).collect();
-        let names = Scope::default().claim_all(&wire_names, naming::snake);
-        let mut fields = Vec::with_capacity(properties.len());
-        for (property, field_name) in properties.iter().zip(names) {
-            fields.push(self.field(
-                property,
-                field_name,
-                &name,
-                required.contains(property.api_name),
-                Location::Member,
-            )?);
+        let parts = self.object_parts(schema, pointer)?;
+        let wire_names: Vec<&str> = parts.properties.iter().map(|p| p.api_name).collect();
+        let mut scope = Scope::default();
+        let names = scope.claim_all(&wire_names, naming::snake);
+        let mut fields = Vec::with_capacity(parts.properties.len());
+        let mut by_wire: BTreeMap<&str, String> = BTreeMap::new();
+        for (property, field_name) in parts.properties.iter().zip(names) {
+            by_wire.insert(property.api_name, field_name.clone());
+            // Answers leave write-only members out, so they cannot be required there.
+            let required = parts.required.contains(property.api_name) && !property.write_only;
+            fields.push(self.field(property, field_name, &name, required, Location::Member)?);
         }
+        let additional = match parts.additional {
+            Some((additional, at)) => Some(Additional {
+                ty: self.additional_type(additional, &format!("{name}Value"), &at)?,
+                name: scope.claim(ADDITIONAL_FIELD.to_owned()),
+            }),
+            None => None,
+        };
+        // A rule naming a member the struct does not have is stated only as far as it can be.
+        let alternatives = parts
+            .alternatives
+            .iter()
+            .map(|(exactly_one, sets, _)| Alternatives {
+                exactly_one: *exactly_one,
+                sets: sets
+                    .iter()
+                    .map(|set| {
+                        set.iter()
+                            .map(|api_name| FieldName {
+                                name: by_wire.get(api_name).cloned().unwrap_or_default(),
+                                api_name: (*api_name).to_owned(),
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            })
+            .collect();
         let origin = if origin.is_empty() {
             pointer.to_owned()
         } else {
@@ -1180,7 +1912,11 @@ impl<'a> Lowerer<'a> {
                     schema.schema_data.description.as_deref(),
                 ),
                 deprecated: schema.schema_data.deprecated,
-                kind: TypeKind::Struct { fields },
+                kind: TypeKind::Struct {
+                    fields,
+                    additional,
+                    alternatives,
+                },
             },
         );
         Ok(())
@@ -1197,11 +1933,28 @@ impl<'a> Lowerer<'a> {
                 .get(key)
                 .cloned()
                 .unwrap_or_else(|| naming::camel(key));
-            self.record_example(schema, &pointer, &TypeRef::Named(name.clone()));
-            if let Some(values) = schema_enum_values(schema) {
-                self.string_enum_named(name, &pointer, &values, schema)?;
-            } else {
-                self.struct_type(name, schema, &pointer, pointer.clone())?;
+            self.record_example(
+                schema,
+                &pointer,
+                &TypeRef::Named(name.clone()),
+                schema.schema_data.nullable,
+            );
+            match self.shape_of(schema, &pointer)? {
+                Shape::StringEnum => {
+                    let values = view::string_enum_values(schema).unwrap_or_default();
+                    self.string_enum_named(name, &pointer, &values, schema)?;
+                }
+                Shape::Union(members, keyword) => {
+                    self.union_type(name, schema, members, keyword, &pointer, pointer.clone())?;
+                }
+                Shape::Struct => self.struct_type(name, schema, &pointer, pointer.clone())?,
+                Shape::Alias(..) | Shape::Value => {
+                    return Err(self.error(
+                        ErrorKind::Internal,
+                        pointer,
+                        "the generator queued this schema as a named type, but it is not one",
+                    ));
+                }
             }
         }
         Ok(())
@@ -1231,13 +1984,33 @@ impl<'a> Lowerer<'a> {
                 c.min_items = a.min_items;
                 c.max_items = a.max_items;
             }
+            // Schemas that mix keywords (`type` with `oneOf`...) keep their constraints too.
+            SchemaKind::Any(any) => match any.typ.as_deref() {
+                Some("string") => {
+                    c.min_length = any.min_length;
+                    c.max_length = any.max_length;
+                    c.pattern = any.pattern.clone();
+                }
+                Some("integer" | "number") => {
+                    c.minimum = any
+                        .minimum
+                        .map(|m| (m, any.exclusive_minimum.unwrap_or(false)));
+                    c.maximum = any
+                        .maximum
+                        .map(|m| (m, any.exclusive_maximum.unwrap_or(false)));
+                }
+                Some("array") => {
+                    c.min_items = any.min_items;
+                    c.max_items = any.max_items;
+                }
+                _ => {}
+            },
             _ => {}
         }
         Ok(c)
     }
 }
 
-/// The properties of an object schema, as the document model holds them.
 type Properties = indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>;
 
 /// Abstracts over `Schema` and `Box<Schema>`, which the document model uses in different places.
@@ -1256,28 +2029,6 @@ impl SchemaLike for Box<Schema> {
         self
     }
 }
-
-/// Whether a component schema becomes a named Rust type (a struct or an enum) rather than being used
-/// in place (a plain string, number, list or map).
-fn needs_named_type(schema: &Schema) -> bool {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::Object(o)) => !o.properties.is_empty(),
-        SchemaKind::AllOf { .. } => true,
-        SchemaKind::Any(any) => !any.properties.is_empty() || !any.all_of.is_empty(),
-        _ => schema_enum_values(schema).is_some(),
-    }
-}
-
-fn schema_enum_values(schema: &Schema) -> Option<Vec<&str>> {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) => {
-            let values: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
-            (values.len() > 1).then_some(values)
-        }
-        _ => None,
-    }
-}
-
 fn is_secret_name(name: &str) -> bool {
     SECRET_NAMES.contains(&name)
 }
@@ -1362,19 +2113,97 @@ pub fn docs(summary: Option<&str>, description: Option<&str>) -> Docs {
     Docs { lines }
 }
 
-/// Puts a `Box` around every field through which a type contains itself, so recursive schemas give
-/// types of finite size. Lists and maps already allocate, so only direct containment counts.
+/// A type that may be `null` where no field carries the `Option`: a list item or a map value.
+fn nullable_in_place(ty: TypeRef, nullable: bool) -> TypeRef {
+    if nullable {
+        TypeRef::Option(Box::new(ty))
+    } else {
+        ty
+    }
+}
+
+/// Chooses the content of the given media type (parameters such as `; charset` ignored).
+fn pick_media<'c>(
+    content: &'c indexmap::IndexMap<String, openapiv3::MediaType>,
+    wanted: &str,
+) -> Option<(&'c str, &'c openapiv3::MediaType)> {
+    content
+        .iter()
+        .find(|(media, _)| {
+            media
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case(wanted)
+        })
+        .map(|(media, content)| (media.as_str(), content))
+}
+
+/// The named type a value holds without an allocation in between, if any.
+fn direct_target(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(name) => Some(name),
+        TypeRef::Option(inner) => direct_target(inner),
+        _ => None,
+    }
+}
+
+/// Rejects a `oneOf`/`anyOf` that has itself among its members, directly or through other
+/// `oneOf`/`anyOf`s: no value has that shape, and decoding one would try the same enum again
+/// without end. (Through an object it is an ordinary recursive type.)
+fn check_union_cycles(file: &str, types: &[TypeDef]) -> Result<(), Error> {
+    let members: BTreeMap<&str, Vec<&str>> = types
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TypeKind::Union { variants, .. } => Some((
+                t.name.as_str(),
+                variants
+                    .iter()
+                    .filter_map(|v| direct_target(&v.ty))
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    for t in types {
+        let Some(start) = members.get(t.name.as_str()) else {
+            continue;
+        };
+        let mut stack: Vec<&str> = start.clone();
+        let mut seen = BTreeSet::new();
+        while let Some(node) = stack.pop() {
+            if node == t.name {
+                return Err(Error::new(
+                    ErrorKind::RefCycle,
+                    file,
+                    &t.origin,
+                    "this oneOf/anyOf has itself among its members, so no value fits it",
+                ));
+            }
+            if seen.insert(node) {
+                stack.extend(members.get(node).into_iter().flatten());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Puts a `Box` around every field or union variant through which a type contains itself, so
+/// recursive schemas give types of finite size. Lists and maps already allocate, so only direct
+/// containment counts (an `Option` field does not allocate, so it counts too).
 fn box_recursive_fields(types: &mut [TypeDef]) {
-    let direct: BTreeMap<String, Vec<String>> = types
+    let edges: BTreeMap<String, Vec<String>> = types
         .iter()
         .map(|t| {
             let targets = match &t.kind {
-                TypeKind::Struct { fields } => fields
+                TypeKind::Struct { fields, .. } => fields
                     .iter()
-                    .filter_map(|f| match &f.ty {
-                        TypeRef::Named(n) => Some(n.clone()),
-                        _ => None,
-                    })
+                    .filter_map(|f| direct_target(&f.ty).map(str::to_owned))
+                    .collect(),
+                TypeKind::Union { variants, .. } => variants
+                    .iter()
+                    .filter_map(|v| direct_target(&v.ty).map(str::to_owned))
                     .collect(),
                 TypeKind::StringEnum { .. } => Vec::new(),
             };
@@ -1389,21 +2218,32 @@ fn box_recursive_fields(types: &mut [TypeDef]) {
                 return true;
             }
             if seen.insert(node.clone()) {
-                stack.extend(direct.get(&node).into_iter().flatten().cloned());
+                stack.extend(edges.get(&node).into_iter().flatten().cloned());
             }
         }
         false
     };
+    let boxed = |ty: &mut TypeRef, owner: &str| {
+        if let Some(target) = direct_target(ty)
+            && reaches(target, owner)
+        {
+            *ty = TypeRef::Boxed(Box::new(ty.clone()));
+        }
+    };
     for t in types.iter_mut() {
         let owner = t.name.clone();
-        if let TypeKind::Struct { fields } = &mut t.kind {
-            for field in fields {
-                if let TypeRef::Named(target) = &field.ty
-                    && reaches(target, &owner)
-                {
-                    field.ty = TypeRef::Boxed(Box::new(field.ty.clone()));
+        match &mut t.kind {
+            TypeKind::Struct { fields, .. } => {
+                for field in fields {
+                    boxed(&mut field.ty, &owner);
                 }
             }
+            TypeKind::Union { variants, .. } => {
+                for variant in variants {
+                    boxed(&mut variant.ty, &owner);
+                }
+            }
+            TypeKind::StringEnum { .. } => {}
         }
     }
 }

@@ -114,3 +114,67 @@ fn selection_by_group_list_and_operation_id() {
     .expect("one operation");
     assert_eq!((one.operations, one.groups), (1, 1));
 }
+
+/// The environment variable that makes [`behaviour_client_is_up_to_date`] rewrite the files.
+const UPDATE_BEHAVIOUR: &str = "UPDATE_BEHAVIOUR";
+
+/// The code that tests/behaviour.rs compiles and exercises is what the generator makes of
+/// tests/behaviour/api.yml, so that the behaviour tests test today's generator. After a change to
+/// the generator, rewrite it with `UPDATE_BEHAVIOUR=1 cargo test -p clerk-bapi-generator --test
+/// snapshots behaviour` and review the diff. `mod.rs` is left out: it implements methods on
+/// `clerk_bapi::Client`, which only the client crate itself can do, so the tests reach the group
+/// handles directly.
+#[test]
+fn behaviour_client_is_up_to_date() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/behaviour");
+    let bytes = std::fs::read(dir.join("api.yml")).expect("tests/behaviour/api.yml is readable");
+    let output = generate(
+        Source {
+            name: "tests/behaviour/api.yml",
+            bytes: &bytes,
+        },
+        &Selection::All,
+    )
+    .expect("the behaviour document generates");
+    let update = std::env::var_os(UPDATE_BEHAVIOUR).is_some();
+    let generated = dir.join("generated");
+    let mut expected = std::collections::BTreeSet::new();
+    let mut stale = Vec::new();
+    for (path, contents) in &output.files {
+        let Some(name) = path.strip_prefix("generated/") else {
+            continue;
+        };
+        if name == "mod.rs" {
+            continue;
+        }
+        expected.insert(name.to_owned());
+        let file = generated.join(name);
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(contents.as_str()) {
+            if update {
+                std::fs::create_dir_all(&generated).expect("can create tests/behaviour/generated");
+                std::fs::write(&file, contents).expect("can write a behaviour file");
+            } else {
+                stale.push(name.to_owned());
+            }
+        }
+    }
+    for entry in std::fs::read_dir(&generated)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !expected.contains(&name) {
+            if update {
+                std::fs::remove_file(entry.path()).expect("can remove an orphan behaviour file");
+            } else {
+                stale.push(format!("{name} (orphan)"));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "tests/behaviour/generated is out of date ({}); run `{UPDATE_BEHAVIOUR}=1 cargo test -p clerk-bapi-generator --test snapshots behaviour`",
+        stale.join(", ")
+    );
+}
