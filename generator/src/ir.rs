@@ -234,9 +234,9 @@ pub enum TypeRef {
 /// Validation constraints from the document, checked before a request is sent.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Constraints {
-    /// `minimum`, with `exclusiveMinimum`.
+    /// `minimum`, with `exclusiveMinimum`. Always a finite number.
     pub minimum: Option<(f64, bool)>,
-    /// `maximum`, with `exclusiveMaximum`.
+    /// `maximum`, with `exclusiveMaximum`. Always a finite number.
     pub maximum: Option<(f64, bool)>,
     /// `minLength`
     pub min_length: Option<usize>,

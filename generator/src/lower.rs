@@ -66,6 +66,20 @@ const JWK_PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "
 /// headers are described elsewhere in the document), compared in lower case.
 const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 
+/// How deep lowering may go into schemas nested in one another, counting each `$ref` it follows to a
+/// list, a map or an alias as a level (a `$ref` to an object or an enum names a type and ends the
+/// descent). Lowering recurses once per level, `$ref`s can chain components far deeper than the
+/// document itself nests (a thousand list schemas, each the items of the next, overflowed the
+/// stack), and each level can add two wrappers (`Option<Vec<…>>`) to a Rust type that `syn` and
+/// `prettyplease` then parse and print recursively too. Clerk's documents need 5 levels; 32 keeps a
+/// release build within 2 MiB of stack and a debug build (`cargo xtask codegen`) within the 8 MiB
+/// of its main thread, with room to spare.
+const MAX_NESTING: usize = 32;
+
+/// The modules the generator writes besides one per group (`generated/mod.rs` and
+/// `generated/types.rs`): a group whose module had one of these names would overwrite that file.
+const RESERVED_MODULES: &[&str] = &["mod", "types"];
+
 /// The name of the flattened map that keeps members beyond a struct's named fields.
 const ADDITIONAL_FIELD: &str = "additional_properties";
 
@@ -86,8 +100,20 @@ pub fn lower(
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut methods: BTreeMap<(String, String), String> = BTreeMap::new();
     for op in ordered {
-        let operation = cx.operation(op)?;
         let module = naming::snake(&op.group_key);
+        if RESERVED_MODULES.contains(&naming::bare(&module)) {
+            return Err(Error::new(
+                ErrorKind::NameCollision,
+                file,
+                format!("operation {}", op.id),
+                format!(
+                    "the group `{}` becomes the module `{}`, a name the generator keeps for its own file",
+                    op.group,
+                    naming::bare(&module)
+                ),
+            ));
+        }
+        let operation = cx.operation(op)?;
         if let Some(other) = methods.insert(
             (module.clone(), operation.method_name.clone()),
             op.id.to_owned(),
@@ -177,6 +203,10 @@ struct Lowerer<'a> {
     inline_components: BTreeMap<&'a str, (TypeRef, bool)>,
     /// Examples met so far, keyed by pointer so each is recorded once.
     examples: BTreeMap<String, crate::ir::Example>,
+    /// Inline object and `oneOf`/`anyOf` schemas being lowered, by pointer, with their type names.
+    inline_in_progress: BTreeMap<String, String>,
+    /// How many [`Lowerer::type_of`] calls are in progress, at most [`MAX_NESTING`].
+    nesting: usize,
 }
 
 /// A property collected from an object schema or from the parts of an `allOf`.
@@ -214,6 +244,8 @@ struct ObjectParts<'a> {
     alternatives: Vec<(bool, Vec<Vec<&'a str>>, String)>,
     /// `additionalProperties` when it allows members (`true` or a schema), and where it is.
     additional: Option<(&'a AdditionalProperties, String)>,
+    /// The component schemas already merged in through `allOf`.
+    merged: BTreeSet<&'a str>,
 }
 
 /// A parameter of an operation, with where it goes and how a list is spelled.
@@ -290,6 +322,8 @@ impl<'a> Lowerer<'a> {
             inline_stack: BTreeSet::new(),
             inline_components: BTreeMap::new(),
             examples: BTreeMap::new(),
+            inline_in_progress: BTreeMap::new(),
+            nesting: 0,
         })
     }
 
@@ -300,6 +334,17 @@ impl<'a> Lowerer<'a> {
         message: impl Into<String>,
     ) -> Error {
         Error::new(kind, self.file, location, message)
+    }
+
+    /// The error for schemas nested deeper than [`MAX_NESTING`] levels.
+    fn too_deep(&self, pointer: &str) -> Error {
+        self.error(
+            ErrorKind::TooDeep,
+            pointer,
+            format!(
+                "schemas nest more than {MAX_NESTING} levels deep here, counting each `$ref` followed"
+            ),
+        )
     }
 
     fn claim_params_name(&mut self, op: &SelectedOperation<'_>) -> Result<(), Error> {
@@ -426,7 +471,7 @@ impl<'a> Lowerer<'a> {
                 required: data.required || param.location == Location::Path,
                 nullable: nullable && param.location != Location::Path,
                 deprecated: data.deprecated.unwrap_or(false),
-                constraints: self.constraints(schema)?,
+                constraints: self.constraints(schema, &schema_pointer)?,
                 docs: docs(None, data.description.as_deref()),
                 explode: param.explode,
             });
@@ -495,7 +540,7 @@ impl<'a> Lowerer<'a> {
                     required: body.required,
                     nullable,
                     deprecated: false,
-                    constraints: self.constraints(schema)?,
+                    constraints: self.constraints(schema, &schema_pointer)?,
                     docs: docs(None, body.description.as_deref()),
                     explode: true,
                 });
@@ -653,6 +698,10 @@ impl<'a> Lowerer<'a> {
         item: bool,
         seen: &mut BTreeSet<String>,
     ) -> Result<Option<(&'static str, String)>, Error> {
+        // Each call below this one is one level deeper and has added one place to `seen`.
+        if seen.len() >= MAX_NESTING {
+            return Err(self.too_deep(pointer));
+        }
         let (resolved, at) = self.resolve(schema, pointer)?;
         // A chain of aliases that loops is reported by `type_of`, like every reference cycle.
         if !seen.insert(at.clone()) {
@@ -1266,6 +1315,23 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
         field_name: &str,
     ) -> Result<(TypeRef, bool), Error> {
+        if self.nesting >= MAX_NESTING {
+            return Err(self.too_deep(pointer));
+        }
+        self.nesting += 1;
+        let result = self.type_of_here(schema, hint, pointer, field_name);
+        self.nesting -= 1;
+        result
+    }
+
+    /// [`Lowerer::type_of`] within the nesting bound.
+    fn type_of_here<S: SchemaLike>(
+        &mut self,
+        schema: &'a ReferenceOr<S>,
+        hint: &str,
+        pointer: &str,
+        field_name: &str,
+    ) -> Result<(TypeRef, bool), Error> {
         match schema {
             ReferenceOr::Reference { reference } => self.named_type(reference, pointer),
             ReferenceOr::Item(schema) => {
@@ -1341,22 +1407,38 @@ impl<'a> Lowerer<'a> {
         field_name: &str,
     ) -> Result<(TypeRef, bool), Error> {
         let v = view(schema);
-        let ty = match self.shape_of(schema, pointer)? {
+        let shape = self.shape_of(schema, pointer)?;
+        // An inline object can contain itself: a component's property whose schema takes in the
+        // component through `allOf`. Lowering it again would never end; it is the type being made.
+        if matches!(shape, Shape::Struct | Shape::Union(..))
+            && let Some(name) = self.inline_in_progress.get(pointer)
+        {
+            return Ok((TypeRef::Named(name.clone()), false));
+        }
+        let ty = match shape {
             Shape::Struct => {
                 let name = self.type_names.claim(hint.to_owned());
-                self.struct_type(name.clone(), schema, pointer, String::new())?;
+                self.inline_in_progress
+                    .insert(pointer.to_owned(), name.clone());
+                let result = self.struct_type(name.clone(), schema, pointer, String::new());
+                self.inline_in_progress.remove(pointer);
+                result?;
                 TypeRef::Named(name)
             }
             Shape::Union(members, keyword) => {
                 let name = self.type_names.claim(hint.to_owned());
-                self.union_type(
+                self.inline_in_progress
+                    .insert(pointer.to_owned(), name.clone());
+                let result = self.union_type(
                     name.clone(),
                     schema,
                     members,
                     keyword,
                     pointer,
                     String::new(),
-                )?;
+                );
+                self.inline_in_progress.remove(pointer);
+                result?;
                 TypeRef::Named(name)
             }
             Shape::Alias(member, keyword) => {
@@ -1716,7 +1798,7 @@ impl<'a> Lowerer<'a> {
     fn object_parts(&self, schema: &'a Schema, pointer: &str) -> Result<ObjectParts<'a>, Error> {
         let mut parts = ObjectParts::default();
         let mut visiting = BTreeSet::new();
-        self.collect(schema, pointer, &mut parts, &mut visiting)?;
+        self.collect(schema, pointer, &mut parts, &mut visiting, 0)?;
         if parts.properties.iter().any(|p| p.api_name == "kty") {
             for property in &mut parts.properties {
                 property.jwk_private = JWK_PRIVATE_MEMBERS.contains(&property.api_name);
@@ -1731,7 +1813,11 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
         parts: &mut ObjectParts<'a>,
         visiting: &mut BTreeSet<String>,
+        depth: usize,
     ) -> Result<(), Error> {
+        if depth >= MAX_NESTING {
+            return Err(self.too_deep(pointer));
+        }
         let v = view(schema);
         match self.shape_of(schema, pointer)? {
             Shape::Struct => {}
@@ -1755,18 +1841,29 @@ impl<'a> Lowerer<'a> {
         for (index, part) in v.all_of.iter().enumerate() {
             let part_pointer = format!("{pointer}/allOf/{index}");
             match part {
-                ReferenceOr::Item(part) => self.collect(part, &part_pointer, parts, visiting)?,
+                ReferenceOr::Item(part) => {
+                    self.collect(part, &part_pointer, parts, visiting, depth + 1)?;
+                }
                 ReferenceOr::Reference { reference } => {
                     let (key, part) = self.resolve_schema_ref(reference, &part_pointer)?;
-                    if !visiting.insert(key.to_owned()) {
+                    if visiting.contains(key) {
                         return Err(self.error(
                             ErrorKind::RefCycle,
                             part_pointer,
                             format!("`$ref: {reference}` includes itself through allOf"),
                         ));
                     }
+                    // A component reached a second time (`allOf: [B, B]`, or two parts that
+                    // both include it) has already given its properties, `required` names and
+                    // rules, so it is merged once. Merging it again would repeat its rules,
+                    // and would take time that doubles with each level of a chain of such
+                    // components.
+                    if !parts.merged.insert(key) {
+                        continue;
+                    }
+                    visiting.insert(key.to_owned());
                     let at = format!("/components/schemas/{}", pointer_token(key));
-                    self.collect(part, &at, parts, visiting)?;
+                    self.collect(part, &at, parts, visiting, depth + 1)?;
                     visiting.remove(key);
                 }
             }
@@ -1846,7 +1943,7 @@ impl<'a> Lowerer<'a> {
             required,
             nullable,
             deprecated,
-            constraints: self.constraints(property.schema)?,
+            constraints: self.constraints(property.schema, &property.pointer)?,
             docs: docs(None, description),
             explode: true,
         })
@@ -1960,11 +2057,12 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    fn constraints<S: SchemaLike>(&self, schema: &'a ReferenceOr<S>) -> Result<Constraints, Error> {
-        let schema = match schema {
-            ReferenceOr::Item(schema) => schema.schema(),
-            ReferenceOr::Reference { reference } => self.resolve_schema_ref(reference, "")?.1,
-        };
+    fn constraints<S: SchemaLike>(
+        &self,
+        schema: &'a ReferenceOr<S>,
+        pointer: &str,
+    ) -> Result<Constraints, Error> {
+        let (schema, pointer) = self.resolve(schema, pointer)?;
         let mut c = Constraints::default();
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
@@ -2006,6 +2104,18 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             },
             _ => {}
+        }
+        // YAML can write `.inf` and `.nan`, which no Rust literal and no JSON number can hold.
+        for (keyword, bound) in [("minimum", c.minimum), ("maximum", c.maximum)] {
+            if let Some((value, _)) = bound
+                && !value.is_finite()
+            {
+                return Err(self.error(
+                    ErrorKind::WrongType,
+                    format!("{pointer}/{keyword}"),
+                    format!("`{keyword}` must be a finite number, found {value}"),
+                ));
+            }
         }
         Ok(c)
     }
@@ -2153,37 +2263,40 @@ fn direct_target(ty: &TypeRef) -> Option<&str> {
 /// `oneOf`/`anyOf`s: no value has that shape, and decoding one would try the same enum again
 /// without end. (Through an object it is an ordinary recursive type.)
 fn check_union_cycles(file: &str, types: &[TypeDef]) -> Result<(), Error> {
-    let members: BTreeMap<&str, Vec<&str>> = types
+    // The graph of unions and the unions among their members.
+    let index: BTreeMap<&str, usize> = types
         .iter()
-        .filter_map(|t| match &t.kind {
-            TypeKind::Union { variants, .. } => Some((
-                t.name.as_str(),
-                variants
-                    .iter()
-                    .filter_map(|v| direct_target(&v.ty))
-                    .collect(),
-            )),
-            _ => None,
+        .enumerate()
+        .filter(|(_, t)| matches!(t.kind, TypeKind::Union { .. }))
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
+    let edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| match &t.kind {
+            TypeKind::Union { variants, .. } => variants
+                .iter()
+                .filter_map(|v| index.get(direct_target(&v.ty)?).copied())
+                .collect(),
+            _ => Vec::new(),
         })
         .collect();
-    for t in types {
-        let Some(start) = members.get(t.name.as_str()) else {
-            continue;
-        };
-        let mut stack: Vec<&str> = start.clone();
-        let mut seen = BTreeSet::new();
-        while let Some(node) = stack.pop() {
-            if node == t.name {
-                return Err(Error::new(
-                    ErrorKind::RefCycle,
-                    file,
-                    &t.origin,
-                    "this oneOf/anyOf has itself among its members, so no value fits it",
-                ));
-            }
-            if seen.insert(node) {
-                stack.extend(members.get(node).into_iter().flatten());
-            }
+    let component = strongly_connected(&edges);
+    let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
+    for c in &component {
+        *sizes.entry(*c).or_default() += 1;
+    }
+    // A union is on a cycle when its component holds another union, or when it is its own member.
+    for (i, t) in types.iter().enumerate() {
+        let own = component.get(i).copied();
+        let cyclic = own.is_some_and(|c| sizes.get(&c).copied().unwrap_or(0) > 1)
+            || edges.get(i).is_some_and(|targets| targets.contains(&i));
+        if index.contains_key(t.name.as_str()) && cyclic {
+            return Err(Error::new(
+                ErrorKind::RefCycle,
+                file,
+                &t.origin,
+                "this oneOf/anyOf has itself among its members, so no value fits it",
+            ));
         }
     }
     Ok(())
@@ -2191,59 +2304,139 @@ fn check_union_cycles(file: &str, types: &[TypeDef]) -> Result<(), Error> {
 
 /// Puts a `Box` around every field or union variant through which a type contains itself, so
 /// recursive schemas give types of finite size. Lists and maps already allocate, so only direct
-/// containment counts (an `Option` field does not allocate, so it counts too).
+/// containment counts (an `Option` field does not allocate, so it counts too). A type contains
+/// itself through a field exactly when the field's type is in the same strongly connected
+/// component of the containment graph as the type.
 fn box_recursive_fields(types: &mut [TypeDef]) {
-    let edges: BTreeMap<String, Vec<String>> = types
+    let index: BTreeMap<String, usize> = types
         .iter()
-        .map(|t| {
-            let targets = match &t.kind {
-                TypeKind::Struct { fields, .. } => fields
-                    .iter()
-                    .filter_map(|f| direct_target(&f.ty).map(str::to_owned))
-                    .collect(),
-                TypeKind::Union { variants, .. } => variants
-                    .iter()
-                    .filter_map(|v| direct_target(&v.ty).map(str::to_owned))
-                    .collect(),
-                TypeKind::StringEnum { .. } => Vec::new(),
-            };
-            (t.name.clone(), targets)
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
+    let target_of = |ty: &TypeRef| direct_target(ty).and_then(|name| index.get(name).copied());
+    let edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| match &t.kind {
+            TypeKind::Struct { fields, .. } => {
+                fields.iter().filter_map(|f| target_of(&f.ty)).collect()
+            }
+            TypeKind::Union { variants, .. } => {
+                variants.iter().filter_map(|v| target_of(&v.ty)).collect()
+            }
+            TypeKind::StringEnum { .. } => Vec::new(),
         })
         .collect();
-    let reaches = |from: &str, to: &str| -> bool {
-        let mut stack = vec![from.to_owned()];
-        let mut seen = BTreeSet::new();
-        while let Some(node) = stack.pop() {
-            if node == to {
-                return true;
-            }
-            if seen.insert(node.clone()) {
-                stack.extend(edges.get(&node).into_iter().flatten().cloned());
-            }
-        }
-        false
-    };
-    let boxed = |ty: &mut TypeRef, owner: &str| {
-        if let Some(target) = direct_target(ty)
-            && reaches(target, owner)
+    let component = strongly_connected(&edges);
+    let same =
+        |a: usize, b: usize| component.get(a).is_some() && component.get(a) == component.get(b);
+    let boxed = |ty: &mut TypeRef, owner: usize| {
+        if let Some(target) = target_of(ty)
+            && same(target, owner)
         {
             *ty = TypeRef::Boxed(Box::new(ty.clone()));
         }
     };
-    for t in types.iter_mut() {
-        let owner = t.name.clone();
+    for (owner, t) in types.iter_mut().enumerate() {
         match &mut t.kind {
             TypeKind::Struct { fields, .. } => {
                 for field in fields {
-                    boxed(&mut field.ty, &owner);
+                    boxed(&mut field.ty, owner);
                 }
             }
             TypeKind::Union { variants, .. } => {
                 for variant in variants {
-                    boxed(&mut variant.ty, &owner);
+                    boxed(&mut variant.ty, owner);
                 }
             }
             TypeKind::StringEnum { .. } => {}
         }
+    }
+}
+
+/// The strongly connected component of each node of a directed graph (nodes `0..edges.len()`,
+/// `edges[n]` the targets of node `n`), found in linear time and without recursion (Kosaraju's
+/// algorithm), so that neither the size of the graph nor the length of its chains matters.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    let n = edges.len();
+    let targets = |node: usize| edges.get(node).map_or(&[][..], Vec::as_slice);
+    // First pass: every node in the order its depth-first search finishes.
+    let mut finished = Vec::with_capacity(n);
+    let mut visited = vec![false; n];
+    for start in 0..n {
+        if visited[start] {
+            continue;
+        }
+        visited[start] = true;
+        let mut stack = vec![(start, 0_usize)];
+        while let Some(top) = stack.last_mut() {
+            let (node, next) = *top;
+            match targets(node).get(next) {
+                Some(&target) => {
+                    top.1 += 1;
+                    if target < n && !visited[target] {
+                        visited[target] = true;
+                        stack.push((target, 0));
+                    }
+                }
+                None => {
+                    finished.push(node);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    // Second pass, on the reversed graph, latest finished first: each search is one component.
+    let mut reversed = vec![Vec::new(); n];
+    for (from, to) in edges.iter().enumerate() {
+        for &to in to {
+            if let Some(sources) = reversed.get_mut(to) {
+                sources.push(from);
+            }
+        }
+    }
+    let mut component = vec![usize::MAX; n];
+    let mut count = 0;
+    for &start in finished.iter().rev() {
+        if component[start] != usize::MAX {
+            continue;
+        }
+        component[start] = count;
+        let mut stack = vec![start];
+        while let Some(node) = stack.pop() {
+            for &from in &reversed[node] {
+                if component[from] == usize::MAX {
+                    component[from] = count;
+                    stack.push(from);
+                }
+            }
+        }
+        count += 1;
+    }
+    component
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strongly_connected;
+
+    #[test]
+    fn components_of_a_small_graph() {
+        // 0 → 1 → 2 → 0 is a cycle; 3 points into it; 4 points at itself; 5 stands alone.
+        let edges = vec![vec![1], vec![2], vec![0], vec![0], vec![4], vec![]];
+        let c = strongly_connected(&edges);
+        assert!(c[0] == c[1] && c[1] == c[2]);
+        assert!(c[3] != c[0] && c[4] != c[0] && c[5] != c[0] && c[3] != c[4]);
+    }
+
+    #[test]
+    fn a_long_chain_needs_neither_recursion_nor_quadratic_time() {
+        let n = 200_000;
+        let mut edges: Vec<Vec<usize>> = (0..n).map(|i| vec![i + 1]).collect();
+        edges[n - 1] = vec![0];
+        let c = strongly_connected(&edges);
+        assert!(c.iter().all(|&x| x == c[0]));
+        edges[n - 1].clear();
+        let c = strongly_connected(&edges);
+        assert_eq!(c.iter().collect::<std::collections::BTreeSet<_>>().len(), n);
     }
 }

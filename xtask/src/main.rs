@@ -7,6 +7,7 @@
 mod bench;
 mod codegen;
 mod fsutil;
+mod fuzz;
 mod verify;
 
 use std::ffi::OsString;
@@ -23,9 +24,11 @@ Commands:
   codegen   Generate the Clerk Backend API client from the OpenAPI document
   verify    Generate every operation of Clerk's documents into a copy of the client and test it
   bench     Measure the generator, the generated crate's build time and the client's throughput
+  fuzz      Feed the generator mutated documents; save and minimise any that break it
   help      Print this message
 
-Run `cargo xtask codegen --help` or `cargo xtask verify --help` for their options.";
+Run `cargo xtask codegen --help`, `cargo xtask verify --help` or `cargo xtask fuzz --help` for their
+options.";
 
 const CODEGEN_USAGE: &str = "\
 Usage: cargo xtask codegen [--spec PATH] [--select GROUPS|all] [--out DIR] [--check]
@@ -84,6 +87,28 @@ Options:
   --spec PATH   The whole document to measure [default: ../shared/specs/clerk-bapi/2026-05-12.yml]
   -h, --help    Print this message";
 
+const FUZZ_USAGE: &str = "\
+Usage: cargo xtask fuzz [--seconds N] [--seed N] [--corpus DIR] [--timeout N]
+
+Mutate OpenAPI documents (the fixtures, specs/clerk-bapi.yml, the behaviour tests' document, and
+pieces of Clerk's documents in ../shared/specs/clerk-bapi/ when present) and run each through the
+generator, with every operation selected and with a random selection. A panic, an internal error,
+an error that does not name the document, output that differs between two runs on the same input,
+an input that takes longer than the limit, or one that kills the process (a stack overflow, running
+out of memory) is a failure: each distinct failure is minimised, saved into the corpus directory and
+printed. The inputs already in the corpus are replayed first. Always runs a release build (it
+rebuilds itself in release when started from a debug build); uses one core.
+
+Options:
+  --seconds N   How long to fuzz, in wall-clock seconds [default: 60]
+  --seed N      Seed of the run, to repeat one [default: from the clock]
+  --corpus DIR  Where failing inputs are saved [default: generator/tests/fuzz_regressions]
+  --timeout N   Seconds one input may take before it counts as a hang [default: 10]
+  -h, --help    Print this message
+
+Exit status: 0 nothing failed, 1 an input broke the generator (saved and printed), 2 bad usage
+or an I/O error.";
+
 /// How the process ends; the only place exit codes are decided.
 enum Outcome {
     /// Done: files written, or help printed, or `--check` found nothing to do.
@@ -92,6 +117,8 @@ enum Outcome {
     Drift,
     /// `verify` found a document that fails verification (already reported on stdout).
     Unverified,
+    /// `fuzz` found inputs that break the generator (already reported on stdout).
+    FuzzFailures,
     /// The command line is wrong.
     Usage(String),
     /// The document is missing, unreadable or invalid.
@@ -112,6 +139,12 @@ enum Command {
     Bench(bench::Options),
     /// The parse floor, measured by `bench`: read a document and parse it, nothing else.
     ParseFloor(PathBuf),
+    FuzzHelp,
+    Fuzz(fuzz::Options),
+    /// The process `fuzz` runs inputs in (internal).
+    FuzzWorker(fuzz::WorkerOptions),
+    /// Runs one saved input, for `fuzz` to minimise with (internal): the file and the time limit.
+    FuzzReplay(PathBuf, u64),
 }
 
 fn main() -> ExitCode {
@@ -154,11 +187,22 @@ fn main() -> ExitCode {
             Ok(()) => Outcome::Ok,
             Err(err) => Outcome::Failed(err),
         },
+        Ok(Command::FuzzHelp) => print(FUZZ_USAGE),
+        Ok(Command::Fuzz(options)) => run_fuzz(&options),
+        Ok(Command::FuzzWorker(options)) => match fuzz::worker(&options, &workspace_root()) {
+            Ok(()) => Outcome::Ok,
+            Err(err) => Outcome::Failed(err),
+        },
+        Ok(Command::FuzzReplay(file, timeout)) => match fuzz::replay(&file, timeout) {
+            Ok(false) => Outcome::Ok,
+            Ok(true) => Outcome::FuzzFailures,
+            Err(err) => Outcome::Failed(err),
+        },
     };
     let mut stderr = std::io::stderr().lock();
     match outcome {
         Outcome::Ok => ExitCode::SUCCESS,
-        Outcome::Drift | Outcome::Unverified => ExitCode::from(1),
+        Outcome::Drift | Outcome::Unverified | Outcome::FuzzFailures => ExitCode::from(1),
         Outcome::Usage(message) => {
             let _ = writeln!(stderr, "error: {message}\n\n{USAGE}");
             ExitCode::from(2)
@@ -209,6 +253,102 @@ fn run_bench(options: &bench::Options) -> Outcome {
     }
 }
 
+/// Fuzzing measures nothing, but runs many times more inputs in a release build: a debug build hands
+/// over to a release build of itself, as `run_bench` does.
+fn run_fuzz(options: &fuzz::Options) -> Outcome {
+    if cfg!(debug_assertions) {
+        let mut command =
+            std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        command.current_dir(workspace_root()).args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "xtask",
+            "--",
+            "fuzz",
+        ]);
+        command
+            .arg("--seconds")
+            .arg(options.seconds.to_string())
+            .arg("--timeout")
+            .arg(options.timeout.to_string());
+        if let Some(seed) = options.seed {
+            command.arg("--seed").arg(seed.to_string());
+        }
+        if let Some(corpus) = &options.corpus {
+            command.arg("--corpus").arg(corpus);
+        }
+        return match command.status() {
+            Ok(status) if status.success() => Outcome::Ok,
+            Ok(status) if status.code() == Some(1) => Outcome::FuzzFailures,
+            Ok(status) => Outcome::Failed(anyhow::anyhow!(
+                "the release build of `xtask fuzz` failed ({status})"
+            )),
+            Err(err) => Outcome::Failed(anyhow::Error::new(err).context("cannot run cargo")),
+        };
+    }
+    let mut stdout = std::io::stdout().lock();
+    match fuzz::run(&workspace_root(), options, &mut stdout) {
+        Ok(fuzz::Outcome::Clean) => Outcome::Ok,
+        Ok(fuzz::Outcome::Failures) => Outcome::FuzzFailures,
+        Err(err) => Outcome::Failed(err),
+    }
+}
+
+fn parse_fuzz(mut args: impl Iterator<Item = OsString>) -> Result<Command, String> {
+    let mut options = fuzz::Options::default();
+    let (mut seconds, mut timeout) = (None, None);
+    while let Some(arg) = args.next() {
+        let Some(text) = arg.to_str() else {
+            return Err(format!("unexpected argument `{}`", arg.to_string_lossy()));
+        };
+        // `--flag=value` or `--flag value`.
+        let (flag, inline) = match text.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(OsString::from(value))),
+            _ => (text, None),
+        };
+        let mut value = || -> Result<OsString, String> {
+            let value = match inline.clone() {
+                Some(value) => value,
+                None => match args.next() {
+                    Some(value) if !value.to_string_lossy().starts_with("--") => value,
+                    _ => return Err(format!("`{flag}` needs a value")),
+                },
+            };
+            if value.is_empty() {
+                return Err(format!("`{flag}` needs a non-empty value"));
+            }
+            Ok(value)
+        };
+        let number = |value: OsString| -> Result<u64, String> {
+            value
+                .to_str()
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| format!("`{flag}` needs a whole number"))
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Command::FuzzHelp),
+            "--seconds" => set_once(flag, &mut seconds, number(value()?)?)?,
+            "--timeout" => set_once(flag, &mut timeout, number(value()?)?)?,
+            "--seed" => set_once(flag, &mut options.seed, number(value()?)?)?,
+            "--corpus" => {
+                let cwd = std::env::current_dir()
+                    .map_err(|e| format!("cannot read the current directory: {e}"))?;
+                set_once(flag, &mut options.corpus, cwd.join(value()?))?;
+            }
+            _ if flag.starts_with('-') => return Err(format!("unknown option `{flag}` for fuzz")),
+            _ => return Err(format!("unexpected argument `{text}`")),
+        }
+    }
+    options.seconds = seconds.unwrap_or(options.seconds);
+    options.timeout = timeout.unwrap_or(options.timeout);
+    if options.seconds == 0 || options.timeout == 0 {
+        return Err("`--seconds` and `--timeout` must be at least 1".to_owned());
+    }
+    Ok(Command::Fuzz(options))
+}
+
 fn parse_bench(args: impl Iterator<Item = OsString>) -> Result<Command, String> {
     let mut options = bench::Options {
         quick: false,
@@ -253,6 +393,16 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
         Some("codegen") => parse_codegen(args),
         Some("verify") => parse_verify(args),
         Some("bench") => parse_bench(args),
+        Some("fuzz") => parse_fuzz(args),
+        Some("fuzz-worker") => fuzz::WorkerOptions::parse(args).map(Command::FuzzWorker),
+        Some("fuzz-replay") => match (args.next(), args.next(), args.next()) {
+            (Some(file), Some(timeout), None) => timeout
+                .to_str()
+                .and_then(|t| t.parse::<u64>().ok())
+                .map(|t| Command::FuzzReplay(PathBuf::from(file), t))
+                .ok_or_else(|| "usage: xtask fuzz-replay FILE SECONDS".to_owned()),
+            _ => Err("usage: xtask fuzz-replay FILE SECONDS".to_owned()),
+        },
         Some("parse-floor") => match (args.next(), args.next()) {
             (Some(spec), None) => Ok(Command::ParseFloor(PathBuf::from(spec))),
             _ => Err("usage: cargo xtask parse-floor <document>".to_owned()),
@@ -499,6 +649,51 @@ mod tests {
                 &["verify", "--select", "all"][..],
                 "unknown option `--select`",
             ),
+        ] {
+            let err = parse_str(args).unwrap_err();
+            assert!(err.contains(expected), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn fuzz_options() {
+        let Ok(Command::Fuzz(o)) = parse_str(&["fuzz"]) else {
+            panic!()
+        };
+        assert_eq!(o, fuzz::Options::default());
+        let Ok(Command::Fuzz(o)) = parse_str(&[
+            "fuzz",
+            "--seconds",
+            "30",
+            "--seed=7",
+            "--corpus",
+            "c",
+            "--timeout=5",
+        ]) else {
+            panic!()
+        };
+        assert_eq!((o.seconds, o.seed, o.timeout), (30, Some(7), 5));
+        assert!(
+            o.corpus
+                .is_some_and(|c| c.is_absolute() && c.ends_with("c"))
+        );
+        assert!(matches!(
+            parse_str(&["fuzz", "--seconds", "5", "-h"]),
+            Ok(Command::FuzzHelp)
+        ));
+        for (args, expected) in [
+            (&["fuzz", "--frob"][..], "unknown option `--frob` for fuzz"),
+            (&["fuzz", "--seconds"][..], "`--seconds` needs a value"),
+            (
+                &["fuzz", "--seconds", "ten"][..],
+                "`--seconds` needs a whole number",
+            ),
+            (&["fuzz", "--seconds", "0"][..], "must be at least 1"),
+            (
+                &["fuzz", "--seed", "1", "--seed", "2"][..],
+                "`--seed` given more than once",
+            ),
+            (&["fuzz", "extra"][..], "unexpected argument `extra`"),
         ] {
             let err = parse_str(args).unwrap_err();
             assert!(err.contains(expected), "{args:?}: {err}");
