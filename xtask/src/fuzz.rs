@@ -691,7 +691,16 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn Write) -> Result<Outcom
             let raw = state.join("failures").join(format!("abort-{restarts}.yml"));
             std::fs::copy(state.join("current.yml"), &raw)
                 .with_context(|| format!("cannot save {}", raw.display()))?;
-            let message = tail.lines().last().unwrap_or("").to_owned();
+            let message = tail
+                .lines()
+                .find(|l| {
+                    ["overflowed", "memory allocation", "fatal", "panicked"]
+                        .iter()
+                        .any(|w| l.contains(w))
+                })
+                .or_else(|| tail.lines().last())
+                .unwrap_or("")
+                .to_owned();
             record(&mut found, &key, &raw, &message, out)?;
         }
     }
@@ -703,7 +712,16 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn Write) -> Result<Outcom
         out.flush()?;
         let raw =
             std::fs::read(&f.raw).with_context(|| format!("cannot read {}", f.raw.display()))?;
-        let minimised = minimise(&exe, &state, options.timeout, &raw, key)?;
+        let Some(minimised) = minimise(&exe, &state, options.timeout, &raw, key)? else {
+            // Never copy an input that was not minimised into the corpus: it may be a large piece
+            // of Clerk's documents.
+            writeln!(
+                out,
+                "a replay does not fail the same way; the input stays in {}",
+                f.raw.display()
+            )?;
+            continue;
+        };
         let path = save_regression(&corpus, key, &minimised)?;
         writeln!(out, "saved {} ({} bytes):", path.display(), minimised.len())?;
         let text = String::from_utf8_lossy(&minimised);
@@ -787,7 +805,8 @@ fn collect_tail(stderr: Option<impl Read + Send + 'static>) -> Arc<Mutex<VecDequ
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Ok(mut t) = tail.lock() {
                     t.push_back(line);
-                    if t.len() > 40 {
+                    // Enough for a panic's backtrace after the line that says why.
+                    if t.len() > 400 {
                         t.pop_front();
                     }
                 }
@@ -869,7 +888,14 @@ fn replay_key(exe: &Path, file: &Path, timeout: u64) -> Result<Option<String>> {
 /// list items (for a document that parses), or lines (for one that does not), then long strings and
 /// the text of lines are replaced by `x` where that keeps the failure, which also drops any prose
 /// the input was cut from.
-fn minimise(exe: &Path, state: &Path, timeout: u64, raw: &[u8], key: &str) -> Result<Vec<u8>> {
+/// `None` when a replay does not fail the same way.
+fn minimise(
+    exe: &Path,
+    state: &Path,
+    timeout: u64,
+    raw: &[u8],
+    key: &str,
+) -> Result<Option<Vec<u8>>> {
     let (selection, document) = decode_input(raw);
     let candidate_path = state.join("candidate.yml");
     // A hang is kept while a candidate stays slow; waiting the full limit for each would take hours.
@@ -889,11 +915,14 @@ fn minimise(exe: &Path, state: &Path, timeout: u64, raw: &[u8], key: &str) -> Re
         if std::fs::write(&candidate_path, encode_input(&selection, bytes)).is_err() {
             return false;
         }
-        matches!(replay_key(exe, &candidate_path, replay_timeout), Ok(Some(k)) if k == key)
+        // A process that dies may word its end differently from one run to the next (a failed
+        // allocation with or without a backtrace), so any abort stands for an abort.
+        matches!(replay_key(exe, &candidate_path, replay_timeout), Ok(Some(k))
+            if k == key || (k.starts_with("abort:") && key.starts_with("abort:")))
     };
     if !reproduces(document) {
-        // Flaky or dependent on the process's history: keep it as it was found.
-        return Ok(raw.to_vec());
+        // Flaky, or dependent on the process's history: nothing to minimise.
+        return Ok(None);
     }
     let parsed = serde_yaml::from_slice::<Value>(document)
         .ok()
@@ -910,7 +939,7 @@ fn minimise(exe: &Path, state: &Path, timeout: u64, raw: &[u8], key: &str) -> Re
         }
         _ => minimise_lines(document.to_vec(), &mut reproduces),
     };
-    Ok(encode_input(&selection, &minimised))
+    Ok(Some(encode_input(&selection, &minimised)))
 }
 
 /// Greedy removal of mapping entries and list items, shallowest first, until no removal keeps the
