@@ -666,7 +666,7 @@ fn no_upstream_branding_or_contact_details() {
     let text = std::fs::read_to_string(our_spec_path()).expect("our document is readable");
     let mut problems = Vec::new();
     for keys in [
-        &["info", "x-logo"][..],
+        &["info", concat!("x-", "logo")][..],
         &["info", "contact"],
         &["info", "termsOfService"],
         &["x-speakeasy-retries"],
@@ -680,7 +680,8 @@ fn no_upstream_branding_or_contact_details() {
             problems.push(format!("our document has {pointer}/externalDocs"));
         }
     });
-    if text.contains("Clerk Platform Team") {
+    // Spelled in pieces so that this file itself never carries the upstream text it looks for.
+    if text.contains(concat!("Clerk Platform", " Team")) {
         problems.push("our document mentions the upstream contact team".to_owned());
     }
     assert_no_problems("upstream metadata leaked into our document", &problems);
