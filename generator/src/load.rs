@@ -1,8 +1,8 @@
 //! Loading: bytes of a YAML or JSON document → a checked `openapiv3::OpenAPI`, or an error naming the
 //! file and the place.
 
-use openapiv3::OpenAPI;
-use serde_yaml::Value;
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
+use serde_yaml::{Mapping, Value};
 
 use crate::Source;
 use crate::error::{Error, ErrorKind, pointer_token};
@@ -30,6 +30,7 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
             "the document is empty",
         ));
     }
+    check_expansion(file, text)?;
     let mut value: Value = serde_yaml::from_str(text).map_err(|e| syntax_error(file, &e))?;
     check_depth(file, &value)?;
     // YAML merge keys (`<<: *anchor`) are part of how people write YAML; resolve them before
@@ -43,12 +44,258 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
         )
     })?;
     check_version(file, &value)?;
+    check_schemas(file, &value)?;
     let document: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = json_pointer(e.path());
         let message = e.inner().to_string();
         Error::new(ErrorKind::WrongType, file, pointer, tidy(&message))
     })?;
     Ok(document)
+}
+
+/// How many values (scalars, lists and mappings) a document may hold once its YAML aliases are
+/// expanded: one per byte of its text (a value takes at least one byte to write), and a fixed
+/// allowance for merge keys and anchors used as intended.
+const EXPANSION_ALLOWANCE: usize = 100_000;
+
+/// Refuses a document whose aliases expand it far beyond its size (the "billion laughs": each level
+/// of aliases to aliases multiplies the values). `serde_yaml` stops only after a number of alias
+/// expansions proportional to the document's size, by which time a 400 kB document has taken 13 s
+/// and 6 GB. The values are counted here without being stored, and counting stops at the limit.
+/// Any other problem is left to the parse that follows, which words it.
+fn check_expansion(file: &str, text: &str) -> Result<(), Error> {
+    use serde::de::{self, DeserializeSeed, Deserializer as _, Visitor};
+
+    /// The number of values still allowed.
+    struct Budget(usize);
+
+    impl Budget {
+        fn spend<E: de::Error>(&mut self) -> Result<(), E> {
+            match self.0.checked_sub(1) {
+                Some(left) => {
+                    self.0 = left;
+                    Ok(())
+                }
+                None => Err(E::custom(EXCEEDED)),
+            }
+        }
+    }
+
+    const EXCEEDED: &str = "the expansion limit is reached";
+
+    impl<'de> DeserializeSeed<'de> for &mut Budget {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for &mut Budget {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any YAML value")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            self.spend()
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            self.spend()
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            self.spend()
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            self.spend()
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            self.spend()
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.spend()
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            self.spend()
+        }
+        fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            self.spend()?;
+            deserializer.deserialize_any(self)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.spend()?;
+            while seq.next_element_seed(&mut *self)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.spend()?;
+            while map.next_key_seed(&mut *self)?.is_some() {
+                map.next_value_seed(&mut *self)?;
+            }
+            Ok(())
+        }
+        fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+            use de::VariantAccess as _;
+            self.spend()?;
+            let ((), variant) = data.variant_seed(&mut *self)?;
+            variant.newtype_variant_seed(&mut *self)
+        }
+    }
+
+    let limit = text.len().saturating_add(EXPANSION_ALLOWANCE);
+    let mut budget = Budget(limit);
+    match serde_yaml::Deserializer::from_str(text).deserialize_any(&mut budget) {
+        // `serde_yaml` puts the path to the value before the message.
+        Err(e) if e.to_string().contains(EXCEEDED) => Err(Error::new(
+            ErrorKind::Syntax,
+            file,
+            location_of(&e),
+            format!("YAML aliases expand the document to more than {limit} values"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks, before `openapiv3` parses the document, what would make that parse panic or take
+/// exponential time: numbers that are not finite, and schemas that do not parse.
+///
+/// When a value that may be a `$ref` fails to parse, `openapiv3` parses it a second time, through
+/// `serde_json::Value`, to word its error. `serde_json` has no NaN or infinity and turns `.nan` and
+/// `.inf` into `null`, with which the second parse can succeed, and `openapiv3` then panics
+/// ("somehow this parsed successfully the second time"); so non-finite numbers are refused. And the
+/// second parse happens at every level of a nest of schemas, so a schema that fails deep inside
+/// others takes time that doubles with each level (a 1 MB document with a broken schema 8 levels deep
+/// takes half a minute). So each schema is parsed here on its own, with the schemas nested in it
+/// replaced by `{}`: one pass over the schemas, and one that `openapiv3` refuses is reported here,
+/// at its place, before the whole document is parsed.
+fn check_schemas(file: &str, root: &Value) -> Result<(), Error> {
+    // Each node with its pointer, whether it is a schema, the key it was reached by, and the key its
+    // parent was reached by (a `schema` member is a schema in a media type, a parameter or a header,
+    // whose parents are reached by `content`, `parameters` and `headers`).
+    type Entry<'v> = (&'v Value, String, bool, Option<&'v str>, Option<&'v str>);
+    let mut stack: Vec<Entry<'_>> = vec![(root, String::new(), false, None, None)];
+    // Schemas are parsed once every number is known to be finite.
+    let mut schemas: Vec<(&Mapping, String)> = Vec::new();
+    while let Some((value, pointer, is_schema, via, parent_via)) = stack.pop() {
+        match value {
+            Value::Number(n) if n.as_f64().is_some_and(|f| !f.is_finite()) => {
+                return Err(Error::new(
+                    ErrorKind::WrongType,
+                    file,
+                    if pointer.is_empty() { "/" } else { &pointer },
+                    format!("`{n}` is not a number JSON can hold; write a finite number"),
+                ));
+            }
+            Value::Sequence(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    stack.push((item, format!("{pointer}/{index}"), false, None, via));
+                }
+            }
+            Value::Mapping(map) => {
+                if is_schema {
+                    schemas.push((map, pointer.clone()));
+                }
+                let components = pointer == "/components";
+                for (key, child) in map {
+                    let Some(key) = key.as_str() else {
+                        stack.push((child, pointer.clone(), false, None, None));
+                        continue;
+                    };
+                    let at = format!("{pointer}/{}", pointer_token(key));
+                    let plain = (child, at.clone(), false, None, None);
+                    match key {
+                        // Free-form values, never schemas, whatever keys they hold.
+                        "example" | "examples" | "default" | "enum" | "links" => stack.push(plain),
+                        _ if key.starts_with("x-") => stack.push(plain),
+                        "items" | "additionalProperties" | "not" if is_schema => {
+                            stack.push((child, at, true, None, None));
+                        }
+                        "allOf" | "oneOf" | "anyOf" if is_schema => match child {
+                            Value::Sequence(members) => {
+                                for (index, member) in members.iter().enumerate() {
+                                    stack.push((member, format!("{at}/{index}"), true, None, None));
+                                }
+                            }
+                            _ => stack.push(plain),
+                        },
+                        "properties" if is_schema => match child {
+                            Value::Mapping(properties) => {
+                                for (name, property) in properties {
+                                    let name = name.as_str().unwrap_or_default();
+                                    let at = format!("{at}/{}", pointer_token(name));
+                                    stack.push((property, at, true, None, None));
+                                }
+                            }
+                            _ => stack.push(plain),
+                        },
+                        "schemas" if components => match child {
+                            Value::Mapping(schemas) => {
+                                for (name, schema) in schemas {
+                                    let name = name.as_str().unwrap_or_default();
+                                    let at = format!("{at}/{}", pointer_token(name));
+                                    stack.push((schema, at, true, None, None));
+                                }
+                            }
+                            _ => stack.push(plain),
+                        },
+                        "schema"
+                            if !is_schema
+                                && matches!(
+                                    parent_via,
+                                    Some("content" | "parameters" | "headers")
+                                ) =>
+                        {
+                            stack.push((child, at, true, None, None));
+                        }
+                        _ if is_schema => stack.push(plain),
+                        _ => stack.push((child, at, false, Some(key), via)),
+                    }
+                }
+            }
+            Value::Tagged(tagged) => {
+                stack.push((&tagged.value, pointer, is_schema, via, parent_via));
+            }
+            _ => {}
+        }
+    }
+    for (schema, pointer) in schemas {
+        check_schema(file, &pointer, schema)?;
+    }
+    Ok(())
+}
+
+/// Parses one schema with the schemas nested in it replaced by `{}` (which are checked on their own).
+fn check_schema(file: &str, pointer: &str, schema: &Mapping) -> Result<(), Error> {
+    let empty = || Value::Mapping(Mapping::new());
+    let mut shallow = Mapping::with_capacity(schema.len());
+    for (key, value) in schema {
+        let value = match (key.as_str(), value) {
+            (Some("items" | "additionalProperties" | "not"), Value::Mapping(_)) => empty(),
+            (Some("allOf" | "oneOf" | "anyOf"), Value::Sequence(members)) => Value::Sequence(
+                members
+                    .iter()
+                    .map(|m| if m.is_mapping() { empty() } else { m.clone() })
+                    .collect(),
+            ),
+            (Some("properties"), Value::Mapping(properties)) => Value::Mapping(
+                properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), if v.is_mapping() { empty() } else { v.clone() }))
+                    .collect(),
+            ),
+            _ => value.clone(),
+        };
+        shallow.insert(key.clone(), value);
+    }
+    serde_path_to_error::deserialize::<_, ReferenceOr<Schema>>(Value::Mapping(shallow))
+        .map(|_| ())
+        .map_err(|e| {
+            let inner = json_pointer(e.path());
+            let at = if inner == "/" {
+                pointer.to_owned()
+            } else {
+                format!("{pointer}{inner}")
+            };
+            Error::new(ErrorKind::WrongType, file, at, tidy(&e.inner().to_string()))
+        })
 }
 
 fn syntax_error(file: &str, error: &serde_yaml::Error) -> Error {

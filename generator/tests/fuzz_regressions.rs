@@ -108,13 +108,6 @@ fn every_saved_input_generates_or_fails_cleanly() {
     check_all(&inputs(""));
 }
 
-/// Inputs whose fix is due in a part of the generator someone else was changing (see the README).
-#[test]
-#[ignore = "the fixes are described in tests/fuzz_regressions/README.md"]
-fn pending_inputs_generate_or_fail_cleanly() {
-    check_all(&inputs("pending"));
-}
-
 fn check_all(paths: &[PathBuf]) {
     let mut failures = Vec::new();
     for path in paths {
