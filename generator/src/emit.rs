@@ -17,11 +17,53 @@ const TYPES_MODULE: &str = "types";
 
 /// Emits every generated file, keyed by its path relative to the client crate's `src/`.
 pub fn emit(api: &Api) -> BTreeMap<String, TokenStream> {
+    files(api)
+        .into_iter()
+        .map(|(path, pieces)| (path, pieces.iter().map(Piece::emit).collect()))
+        .collect()
+}
+
+/// One top-level piece of a generated file. A file's token stream is its pieces' token streams in
+/// order, so that pieces can be emitted (and formatted) apart, on several threads, then joined.
+#[derive(Debug, Clone, Copy)]
+pub enum Piece<'a> {
+    /// The whole of `mod.rs`.
+    Root(&'a Api),
+    /// The inner doc attribute that opens `types.rs`.
+    TypesHeader,
+    /// One named type of `types.rs`, with its impls.
+    Type(&'a TypeDef),
+    /// The parameter struct of one operation, in `types.rs`.
+    Params(&'a Group, &'a Operation, &'a Params),
+    /// The whole of one group's file.
+    Group(&'a Group),
+}
+
+impl Piece<'_> {
+    /// The tokens of this piece.
+    pub fn emit(&self) -> TokenStream {
+        match *self {
+            Piece::Root(api) => emit_root(api),
+            Piece::TypesHeader => quote! {
+                #![doc = " Types of the API: schemas, inline objects and enums, and the parameters of each operation."]
+            },
+            Piece::Type(def) => emit_type(def),
+            Piece::Params(group, op, params) => emit_params(params, group, op),
+            Piece::Group(group) => emit_group(group),
+        }
+    }
+}
+
+/// Every generated file, sorted by its path relative to the client crate's `src/`, with its pieces.
+pub fn files(api: &Api) -> Vec<(String, Vec<Piece<'_>>)> {
     let mut files = BTreeMap::new();
-    files.insert(format!("{}/mod.rs", crate::GENERATED_DIR), emit_root(api));
+    files.insert(
+        format!("{}/mod.rs", crate::GENERATED_DIR),
+        vec![Piece::Root(api)],
+    );
     files.insert(
         format!("{}/{TYPES_MODULE}.rs", crate::GENERATED_DIR),
-        emit_types(api),
+        types_pieces(api),
     );
     for group in &api.groups {
         files.insert(
@@ -30,10 +72,10 @@ pub fn emit(api: &Api) -> BTreeMap<String, TokenStream> {
                 crate::GENERATED_DIR,
                 crate::naming::bare(&group.module)
             ),
-            emit_group(group),
+            vec![Piece::Group(group)],
         );
     }
-    files
+    files.into_iter().collect()
 }
 
 /// Makes an identifier from a name the IR has already made valid (`r#type` becomes a raw identifier).
@@ -51,9 +93,23 @@ fn doc_attrs(docs: &Docs) -> TokenStream {
         } else {
             format!(" {line}")
         };
+        let text = doc_literal(&text);
         quote!(#[doc = #text])
     });
     quote!(#(#lines)*)
+}
+
+/// A doc line as a string literal: raw (`r"..."`) when it holds no quote or line break, which is
+/// cheaper to write and to read back than an escaped one. Formatting prints such a line as a `///`
+/// comment from its value, so the generated code is the same either way.
+fn doc_literal(text: &str) -> Literal {
+    if !text.contains(['"', '\n', '\r'])
+        && !text.starts_with('/')
+        && let Ok(literal) = format!("r\"{text}\"").parse::<Literal>()
+    {
+        return literal;
+    }
+    Literal::string(text)
 }
 
 /// Docs from the document, or a fallback naming the thing when the document says nothing, because
@@ -179,8 +235,8 @@ fn deprecated_attr(deprecated: bool) -> TokenStream {
     }
 }
 
-fn emit_types(api: &Api) -> TokenStream {
-    let items = api.types.iter().map(|def| match &def.kind {
+fn emit_type(def: &TypeDef) -> TokenStream {
+    match &def.kind {
         TypeKind::Struct {
             fields,
             additional,
@@ -191,7 +247,13 @@ fn emit_types(api: &Api) -> TokenStream {
             variants,
             discriminator,
         } => emit_union(def, variants, discriminator.as_deref()),
-    });
+    }
+}
+
+/// The pieces of `types.rs`: its doc, the named types, then the parameter structs sorted by name.
+fn types_pieces(api: &Api) -> Vec<Piece<'_>> {
+    let mut pieces = vec![Piece::TypesHeader];
+    pieces.extend(api.types.iter().map(Piece::Type));
     // Parameter structs come after the schema types, sorted by name.
     let mut operations: Vec<(&Group, &Operation)> = api
         .groups
@@ -204,14 +266,12 @@ fn emit_types(api: &Api) -> TokenStream {
             .map(|p| &p.name)
             .cmp(&b.1.params.as_ref().map(|p| &p.name))
     });
-    let params = operations
-        .into_iter()
-        .filter_map(|(g, o)| o.params.as_ref().map(|p| emit_params(p, g, o)));
-    quote! {
-        #![doc = " Types of the API: schemas, inline objects and enums, and the parameters of each operation."]
-        #(#items)*
-        #(#params)*
-    }
+    pieces.extend(
+        operations
+            .into_iter()
+            .filter_map(|(g, o)| o.params.as_ref().map(|p| Piece::Params(g, o, p))),
+    );
+    pieces
 }
 
 fn serde_rename(field: &Field) -> TokenStream {

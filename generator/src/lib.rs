@@ -77,8 +77,7 @@ pub fn generate(source: Source<'_>, selection: &Selection) -> Result<Output, Err
     let document = load::load(source)?;
     let selected = select::select(source.name, &document, selection)?;
     let api = lower::lower(source.name, &document, &selected)?;
-    let tokens = emit::emit(&api);
-    let files = format::format_all(tokens)?;
+    let files = format::emit_and_format(&api)?;
     Ok(Output {
         files,
         operations: api.operation_count(),

@@ -7,6 +7,8 @@ use serde_yaml::{Mapping, Value};
 use crate::Source;
 use crate::error::{Error, ErrorKind, pointer_token};
 
+mod split;
+
 /// How deep a document may nest. Clerk's documents nest about 20 levels; anything near this limit is
 /// hostile or broken, and refusing it keeps every later recursive stage far from the stack's end.
 pub const MAX_DEPTH: usize = 96;
@@ -30,6 +32,18 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
             "the document is empty",
         ));
     }
+    // Large documents are read on all cores; anything unusual, and every error, is left to the
+    // careful path, which reads the whole text on one thread and words the message.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if let Some(document) = split::load(text, threads) {
+        return Ok(document);
+    }
+    careful(file, text)
+}
+
+/// The careful path: the whole text checked, parsed on one thread, checked again, then read. Every
+/// error is found and worded here.
+fn careful(file: &str, text: &str) -> Result<OpenAPI, Error> {
     check_expansion(file, text)?;
     let mut value: Value = serde_yaml::from_str(text).map_err(|e| syntax_error(file, &e))?;
     check_depth(file, &value)?;
@@ -167,16 +181,30 @@ fn check_expansion(file: &str, text: &str) -> Result<(), Error> {
 /// replaced by `{}`: one pass over the schemas, and one that `openapiv3` refuses is reported here,
 /// at its place, before the whole document is parsed.
 fn check_schemas(file: &str, root: &Value) -> Result<(), Error> {
-    // Each node with its pointer, whether it is a schema, the key it was reached by, and the key its
+    check_schemas_at(file, root, "", None)
+}
+
+/// [`check_schemas`] on a part of a document: `value`, at `pointer`, reached by the key `via` from a
+/// node that is not a schema and was itself reached by no key that matters (the top level, or
+/// `paths`).
+fn check_schemas_at(
+    file: &str,
+    value: &Value,
+    pointer: &str,
+    via: Option<&str>,
+) -> Result<(), Error> {
+    // Each node with its place, whether it is a schema, the key it was reached by, and the key its
     // parent was reached by (a `schema` member is a schema in a media type, a parameter or a header,
     // whose parents are reached by `content`, `parameters` and `headers`).
-    type Entry<'v> = (&'v Value, String, bool, Option<&'v str>, Option<&'v str>);
-    let mut stack: Vec<Entry<'_>> = vec![(root, String::new(), false, None, None)];
+    type Entry<'v> = (&'v Value, usize, bool, Option<&'v str>, Option<&'v str>);
+    let mut places = Places::new(pointer);
+    let mut stack: Vec<Entry<'_>> = vec![(value, 0, false, via, None)];
     // Schemas are parsed once every number is known to be finite.
-    let mut schemas: Vec<(&Mapping, String)> = Vec::new();
-    while let Some((value, pointer, is_schema, via, parent_via)) = stack.pop() {
+    let mut schemas: Vec<(&Mapping, usize)> = Vec::new();
+    while let Some((value, place, is_schema, via, parent_via)) = stack.pop() {
         match value {
             Value::Number(n) if n.as_f64().is_some_and(|f| !f.is_finite()) => {
+                let pointer = places.pointer(place);
                 return Err(Error::new(
                     ErrorKind::WrongType,
                     file,
@@ -186,21 +214,22 @@ fn check_schemas(file: &str, root: &Value) -> Result<(), Error> {
             }
             Value::Sequence(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    stack.push((item, format!("{pointer}/{index}"), false, None, via));
+                    let at = places.add(place, Step::Index(index));
+                    stack.push((item, at, false, None, via));
                 }
             }
             Value::Mapping(map) => {
                 if is_schema {
-                    schemas.push((map, pointer.clone()));
+                    schemas.push((map, place));
                 }
-                let components = pointer == "/components";
+                let components = places.is_components(place);
                 for (key, child) in map {
                     let Some(key) = key.as_str() else {
-                        stack.push((child, pointer.clone(), false, None, None));
+                        stack.push((child, place, false, None, None));
                         continue;
                     };
-                    let at = format!("{pointer}/{}", pointer_token(key));
-                    let plain = (child, at.clone(), false, None, None);
+                    let at = places.add(place, Step::Key(key));
+                    let plain = (child, at, false, None, None);
                     match key {
                         // Free-form values, never schemas, whatever keys they hold.
                         "example" | "examples" | "default" | "enum" | "links" => stack.push(plain),
@@ -211,7 +240,8 @@ fn check_schemas(file: &str, root: &Value) -> Result<(), Error> {
                         "allOf" | "oneOf" | "anyOf" if is_schema => match child {
                             Value::Sequence(members) => {
                                 for (index, member) in members.iter().enumerate() {
-                                    stack.push((member, format!("{at}/{index}"), true, None, None));
+                                    let at = places.add(at, Step::Index(index));
+                                    stack.push((member, at, true, None, None));
                                 }
                             }
                             _ => stack.push(plain),
@@ -220,7 +250,7 @@ fn check_schemas(file: &str, root: &Value) -> Result<(), Error> {
                             Value::Mapping(properties) => {
                                 for (name, property) in properties {
                                     let name = name.as_str().unwrap_or_default();
-                                    let at = format!("{at}/{}", pointer_token(name));
+                                    let at = places.add(at, Step::Key(name));
                                     stack.push((property, at, true, None, None));
                                 }
                             }
@@ -230,7 +260,7 @@ fn check_schemas(file: &str, root: &Value) -> Result<(), Error> {
                             Value::Mapping(schemas) => {
                                 for (name, schema) in schemas {
                                     let name = name.as_str().unwrap_or_default();
-                                    let at = format!("{at}/{}", pointer_token(name));
+                                    let at = places.add(at, Step::Key(name));
                                     stack.push((schema, at, true, None, None));
                                 }
                             }
@@ -251,46 +281,126 @@ fn check_schemas(file: &str, root: &Value) -> Result<(), Error> {
                 }
             }
             Value::Tagged(tagged) => {
-                stack.push((&tagged.value, pointer, is_schema, via, parent_via));
+                stack.push((&tagged.value, place, is_schema, via, parent_via));
             }
             _ => {}
         }
     }
-    for (schema, pointer) in schemas {
-        check_schema(file, &pointer, schema)?;
+    for (schema, place) in schemas {
+        check_schema(file, || places.pointer(place), schema)?;
     }
     Ok(())
 }
 
-/// Parses one schema with the schemas nested in it replaced by `{}` (which are checked on their own).
-fn check_schema(file: &str, pointer: &str, schema: &Mapping) -> Result<(), Error> {
-    let empty = || Value::Mapping(Mapping::new());
-    let mut shallow = Mapping::with_capacity(schema.len());
-    for (key, value) in schema {
-        let value = match (key.as_str(), value) {
-            (Some("items" | "additionalProperties" | "not"), Value::Mapping(_)) => empty(),
-            (Some("allOf" | "oneOf" | "anyOf"), Value::Sequence(members)) => Value::Sequence(
-                members
-                    .iter()
-                    .map(|m| if m.is_mapping() { empty() } else { m.clone() })
-                    .collect(),
-            ),
-            (Some("properties"), Value::Mapping(properties)) => Value::Mapping(
-                properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), if v.is_mapping() { empty() } else { v.clone() }))
-                    .collect(),
-            ),
-            _ => value.clone(),
-        };
-        shallow.insert(key.clone(), value);
+/// A step from a node to one of its members, in a JSON pointer.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// The places of the nodes met while walking a document, each as its parent's place and the step
+/// from it: a JSON pointer is written out only for a node that an error names.
+struct Places<'v> {
+    /// The pointer of the place the walk starts from.
+    start: &'v str,
+    /// Every place but the start (index 0): its parent and the step from it.
+    steps: Vec<(usize, Step<'v>)>,
+}
+
+impl<'v> Places<'v> {
+    fn new(start: &'v str) -> Self {
+        Places {
+            start,
+            steps: vec![(0, Step::Index(0))],
+        }
     }
-    serde_path_to_error::deserialize::<_, ReferenceOr<Schema>>(Value::Mapping(shallow))
+
+    /// The place one step from `parent`.
+    fn add(&mut self, parent: usize, step: Step<'v>) -> usize {
+        self.steps.push((parent, step));
+        self.steps.len() - 1
+    }
+
+    /// Whether the pointer of `place` is `/components`.
+    fn is_components(&self, place: usize) -> bool {
+        match place {
+            0 => self.start == "/components",
+            _ => {
+                let (parent, step) = self.steps[place];
+                matches!(step, Step::Key("components"))
+                    && match parent {
+                        0 => self.start.is_empty(),
+                        _ => false,
+                    }
+            }
+        }
+    }
+
+    /// The JSON pointer of `place`.
+    fn pointer(&self, mut place: usize) -> String {
+        let mut steps = Vec::new();
+        while place != 0 {
+            let (parent, step) = self.steps[place];
+            steps.push(step);
+            place = parent;
+        }
+        let mut pointer = self.start.to_owned();
+        for step in steps.into_iter().rev() {
+            match step {
+                Step::Key(key) => {
+                    pointer.push('/');
+                    pointer.push_str(&pointer_token(key));
+                }
+                Step::Index(index) => pointer.push_str(&format!("/{index}")),
+            }
+        }
+        pointer
+    }
+}
+
+/// Parses one schema with the schemas nested in it replaced by `{}` (which are checked on their own).
+fn check_schema(
+    file: &str,
+    pointer: impl FnOnce() -> String,
+    schema: &Mapping,
+) -> Result<(), Error> {
+    let shallow = || {
+        let empty = || Value::Mapping(Mapping::new());
+        let mut shallow = Mapping::with_capacity(schema.len());
+        for (key, value) in schema {
+            let value = match (key.as_str(), value) {
+                (Some("items" | "additionalProperties" | "not"), Value::Mapping(_)) => empty(),
+                (Some("allOf" | "oneOf" | "anyOf"), Value::Sequence(members)) => Value::Sequence(
+                    members
+                        .iter()
+                        .map(|m| if m.is_mapping() { empty() } else { m.clone() })
+                        .collect(),
+                ),
+                (Some("properties"), Value::Mapping(properties)) => Value::Mapping(
+                    properties
+                        .iter()
+                        .map(|(k, v)| (k.clone(), if v.is_mapping() { empty() } else { v.clone() }))
+                        .collect(),
+                ),
+                _ => value.clone(),
+            };
+            shallow.insert(key.clone(), value);
+        }
+        Value::Mapping(shallow)
+    };
+    // Most schemas parse: try without tracking the path, which costs, and track it only to word an
+    // error (the parse is the same, so it fails the same way).
+    if serde_yaml::from_value::<ReferenceOr<Schema>>(shallow()).is_ok() {
+        return Ok(());
+    }
+    serde_path_to_error::deserialize::<_, ReferenceOr<Schema>>(shallow())
         .map(|_| ())
         .map_err(|e| {
+            let pointer = pointer();
             let inner = json_pointer(e.path());
             let at = if inner == "/" {
-                pointer.to_owned()
+                pointer
             } else {
                 format!("{pointer}{inner}")
             };
@@ -333,16 +443,25 @@ fn tidy(message: &str) -> String {
 }
 
 fn check_depth(file: &str, root: &Value) -> Result<(), Error> {
+    if within_depth(root, 0) {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::TooDeep,
+        file,
+        "",
+        format!("the document nests more than {MAX_DEPTH} levels deep"),
+    ))
+}
+
+/// Whether nothing under `root`, itself `depth` levels down in the document, is more than
+/// [`MAX_DEPTH`] levels down.
+fn within_depth(root: &Value, depth: usize) -> bool {
     // An explicit stack rather than recursion, so that checking depth cannot itself overflow.
-    let mut stack: Vec<(&Value, usize)> = vec![(root, 0)];
+    let mut stack: Vec<(&Value, usize)> = vec![(root, depth)];
     while let Some((value, depth)) = stack.pop() {
         if depth > MAX_DEPTH {
-            return Err(Error::new(
-                ErrorKind::TooDeep,
-                file,
-                "",
-                format!("the document nests more than {MAX_DEPTH} levels deep"),
-            ));
+            return false;
         }
         match value {
             Value::Sequence(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
@@ -351,7 +470,7 @@ fn check_depth(file: &str, root: &Value) -> Result<(), Error> {
             _ => {}
         }
     }
-    Ok(())
+    true
 }
 
 fn check_version(file: &str, value: &Value) -> Result<(), Error> {
