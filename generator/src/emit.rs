@@ -8,7 +8,8 @@ use quote::quote;
 
 use crate::ir::{
     Additional, Alternatives, Api, Body, Docs, Field, Group, Location, Operation, PageField,
-    Pagination, Params, PathPart, Response, TypeDef, TypeKind, TypeRef, UnionVariant, Variant,
+    Pagination, Params, PathPart, Response, RuntimeType, TypeDef, TypeKind, TypeRef, UnionVariant,
+    Variant,
 };
 use crate::select::HttpMethod;
 
@@ -203,6 +204,8 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
             quote!(::std::option::Option<#inner>)
         }
         TypeRef::File => quote!(crate::FilePart),
+        TypeRef::Runtime(RuntimeType::ClerkErrors) => quote!(crate::ClerkErrors),
+        TypeRef::Runtime(RuntimeType::ClerkError) => quote!(crate::ClerkError),
     }
 }
 

@@ -229,6 +229,18 @@ pub enum TypeRef {
     Option(Box<TypeRef>),
     /// `crate::FilePart`: a file sent in a multipart body, held in memory.
     File,
+    /// A type of the hand-written runtime. Never a field's type: it names what an error answer
+    /// decodes into, for the examples of error answers.
+    Runtime(RuntimeType),
+}
+
+/// The runtime's types that generated code can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuntimeType {
+    /// `crate::ClerkErrors`: the body of every error answer.
+    ClerkErrors,
+    /// `crate::ClerkError`: one item of `ClerkErrors::errors`.
+    ClerkError,
 }
 
 /// Validation constraints from the document, checked before a request is sent.

@@ -26,6 +26,7 @@
 //!   of arbitrary members, that is where `serde_json::Value` appears: where the document leaves
 //!   the value open, never as a way around a construct.
 
+mod errors;
 mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,6 +139,9 @@ pub fn lower(
         group.operations.push(operation);
     }
     cx.drain()?;
+    for op in selected {
+        cx.error_examples(op)?;
+    }
     let mut groups: Vec<Group> = groups.into_values().collect();
     for group in &mut groups {
         group

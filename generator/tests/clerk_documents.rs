@@ -320,3 +320,72 @@ fn the_api_version_is_the_only_thing_taken_from_info_version() {
         assert_eq!(mentions, 1, "{version} appears elsewhere than API_VERSION");
     }
 }
+
+/// The pointers of the mappings under `node` that carry an `example`, not looking inside examples.
+fn example_pointers(node: &serde_yaml::Value, pointer: &str, found: &mut Vec<String>) {
+    match node {
+        serde_yaml::Value::Mapping(mapping) => {
+            for (key, value) in mapping {
+                let Some(key) = key.as_str() else { continue };
+                if key == "example" {
+                    found.push(pointer.to_owned());
+                } else {
+                    let token = key.replace('~', "~0").replace('/', "~1");
+                    example_pointers(value, &format!("{pointer}/{token}"), found);
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => {
+            for (index, item) in items.iter().enumerate() {
+                example_pointers(item, &format!("{pointer}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every example of every document is reported with a type to round-trip through (which
+/// `cargo xtask verify` then does), including those inside error answers, which decode into the
+/// runtime's `ClerkErrors`: their messages and codes are strings of `ClerkError`.
+#[test]
+fn every_example_is_reported_with_a_type_and_error_answers_with_the_runtime_s() {
+    for (version, _) in DOCUMENTS {
+        let path = format!(
+            "{}/../../shared/specs/clerk-bapi/{version}.yml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).expect("the document is readable");
+        let document: serde_yaml::Value = serde_yaml::from_str(&text).expect("the document parses");
+        let mut expected = Vec::new();
+        example_pointers(&document, "", &mut expected);
+        expected.sort();
+        let output = generate_all(version);
+        let mut reported: Vec<&str> = output.examples.iter().map(|e| e.pointer.as_str()).collect();
+        reported.sort_unstable();
+        assert_eq!(reported, expected, "{version}");
+        let in_errors: Vec<_> = output
+            .examples
+            .iter()
+            .filter(|e| e.pointer.contains("/responses/4"))
+            .collect();
+        assert!(
+            in_errors.len() >= 100,
+            "{version}: {} in error answers",
+            in_errors.len()
+        );
+        for example in in_errors {
+            let expected = if example.pointer.ends_with("/properties/code")
+                || example.pointer.ends_with("/properties/message")
+                || example.pointer.ends_with("/properties/long_message")
+            {
+                ":: std :: string :: String"
+            } else {
+                panic!(
+                    "{version}: an error example where none was expected: {}",
+                    example.pointer
+                )
+            };
+            assert_eq!(example.rust_type, expected, "{}", example.pointer);
+        }
+    }
+}

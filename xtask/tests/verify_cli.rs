@@ -191,10 +191,12 @@ fn the_project_document_verifies() {
     assert!(workspace_root().join("target/verify/debug/deps").is_dir());
 }
 
-/// A document with two examples that do not round-trip: an integer whose example is a word (it does not
-/// decode), and an object whose example has a member the type does not know (it is dropped). The others
-/// check the normalisations: an integer example of a `number` comes back as a float, and `null` for an
-/// optional member may come back absent.
+/// A document with three examples that do not round-trip: an integer whose example is a word (it does
+/// not decode), an object whose example has a member the type does not know (it is dropped), and an
+/// error of an error answer without the `code` every Clerk error has (error answers decode into the
+/// runtime's `ClerkErrors`, so their examples are checked against it). The others check the
+/// normalisations: an integer example of a `number` comes back as a float, and `null` for an optional
+/// member may come back absent; and a whole error answer round-trips through `ClerkErrors`.
 const ONE_BAD_EXAMPLE: &str = "\
 openapi: 3.0.3
 info: {title: examples, version: '2026-05-12'}
@@ -230,6 +232,25 @@ paths:
                     properties:
                       name: {type: string}
                     example: {name: Grace, team: compilers}
+        '400':
+          description: refused
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  errors:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        code: {type: string, example: form_param_missing}
+                        message: {type: string}
+                      example: {message: no code}
+                  clerk_trace_id: {type: string}
+                example:
+                  errors: [{code: c, message: m, long_message: l, meta: {param_name: name}}]
+                  clerk_trace_id: t
 ";
 
 #[test]
@@ -248,7 +269,10 @@ fn an_example_that_does_not_decode_fails_naming_its_pointer() {
     assert_eq!(run.code, Some(1), "{run}");
     let schema = "/paths/~1things/get/responses/200/content/application~1json/schema/properties";
     for line in [
-        "error: 2 of 4 examples do not round-trip:\n".to_owned(),
+        "error: 3 of 7 examples do not round-trip:\n".to_owned(),
+        "\n  /paths/~1things/get/responses/400/content/application~1json/schema/properties/errors/items \
+         (crate::ClerkError): does not decode: missing field `code`\n"
+            .to_owned(),
         format!(
             "\n  {schema}/count (i64): does not decode: invalid type: string \"many\", expected i64\n"
         ),
@@ -264,6 +288,13 @@ fn an_example_that_does_not_decode_fails_naming_its_pointer() {
             "{good}\n{run}"
         );
     }
+    let error = "/paths/~1things/get/responses/400/content/application~1json/schema";
+    for good in [
+        format!("{error} ("),
+        format!("{error}/properties/errors/items/properties/code ("),
+    ] {
+        assert!(!run.stdout.contains(&good), "{good}\n{run}");
+    }
     assert!(run.stdout.contains("\nclippy: no warnings\n"), "{run}");
     assert!(
         run.stdout.ends_with(&format!(
@@ -276,7 +307,7 @@ fn an_example_that_does_not_decode_fails_naming_its_pointer() {
     // The copy was kept, with its tests naming the pointers, and without the crate's own tests.
     let copy = keep.join("one-bad-example");
     let tests = fs::read_to_string(copy.join("clerk-bapi/src/example_roundtrip.rs")).unwrap();
-    assert_eq!(tests.matches("#[test]").count(), 4, "{tests}");
+    assert_eq!(tests.matches("#[test]").count(), 7, "{tests}");
     assert!(tests.contains(&format!("\"{schema}/count\"")), "{tests}");
     let lib = fs::read_to_string(copy.join("clerk-bapi/src/lib.rs")).unwrap();
     assert!(
