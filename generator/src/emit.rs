@@ -459,6 +459,12 @@ fn emit_params(params: &Params, group: &Group, op: &Operation) -> TokenStream {
             docs.lines
                 .push(format!("Sent as the `{}` {where_}.", field.api_name));
         }
+        let null = sends_null(op, field);
+        if null {
+            docs.lines.push(String::new());
+            docs.lines
+                .push("`None` leaves the member out; `Some(None)` sends it as `null`.".to_owned());
+        }
         let docs = doc_attrs(&docs);
         let serde = if !body_fields {
             TokenStream::new()
@@ -476,6 +482,11 @@ fn emit_params(params: &Params, group: &Group, op: &Operation) -> TokenStream {
         let deprecated = deprecated_attr(field.deprecated);
         let field_name = ident(&field.name);
         let ty = field_type(field, Scope::Types);
+        let ty = if null {
+            quote!(::std::option::Option<#ty>)
+        } else {
+            ty
+        };
         quote! {
             #docs
             #deprecated
@@ -781,7 +792,9 @@ fn emit_operation(op: &Operation) -> TokenStream {
         let access = ident(&field.name);
         quote!(req.header(#name, &params.#access)?;)
     });
-    let checks = op.checked_fields().map(emit_checks);
+    let checks = op
+        .checked_fields()
+        .map(|field| emit_checks(field, sends_null(op, field)));
     let rules = op
         .params
         .iter()
@@ -871,8 +884,19 @@ fn emit_rule(params: &Params, rule: &Alternatives) -> TokenStream {
     }
 }
 
+/// Whether a parameter struct's field is an optional, nullable member of a JSON body, which the
+/// caller may leave out, set, or send as `null` (to clear a value): it is then an
+/// `Option<Option<T>>`. Only members of the body itself: a nested object is a schema type shared
+/// with answers, where `null` and absent read the same.
+fn sends_null(op: &Operation, field: &Field) -> bool {
+    op.body == Body::JsonFields
+        && field.location == Location::Body
+        && !field.required
+        && field.nullable
+}
+
 /// Client-side checks of one field's constraints, run before anything is sent.
-fn emit_checks(field: &Field) -> TokenStream {
+fn emit_checks(field: &Field, null: bool) -> TokenStream {
     let c = &field.constraints;
     let name = &field.api_name;
     let access = ident(&field.name);
@@ -954,7 +978,14 @@ fn emit_checks(field: &Field) -> TokenStream {
     if checks.is_empty() {
         return TokenStream::new();
     }
-    if field.is_optional() {
+    if null {
+        // `null` has no constraint to meet.
+        quote! {
+            if let ::std::option::Option::Some(::std::option::Option::Some(#value)) = &params.#access {
+                #(#checks)*
+            }
+        }
+    } else if field.is_optional() {
         quote! {
             if let ::std::option::Option::Some(#value) = &params.#access {
                 #(#checks)*

@@ -9,7 +9,9 @@
 //!   `properties` (`true` or a schema) adds a flattened map of the other members;
 //!   `additionalProperties: false` changes nothing, since Clerk adds members over time and a
 //!   client that rejected them would break.
-//! - `nullable` gives `Option`; a required nullable member is still written (as `null`).
+//! - `nullable` gives `Option`; a required nullable member is still written (as `null`). An optional
+//!   nullable member of a request body can also be sent as `null`: the emitter makes it an
+//!   `Option<Option<T>>`.
 //! - `oneOf`/`anyOf` become an enum with one variant per member and an `Unknown(Value)` variant
 //!   for what this version does not know. With a `discriminator` the variant is chosen by the
 //!   discriminator's value; without one, members are tried most specific first (see

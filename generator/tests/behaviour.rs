@@ -385,6 +385,73 @@ async fn extra_members_are_sent_and_kept() {
     assert_eq!(actor.additional_properties, extra);
 }
 
+/// An optional, nullable body member is left out (`None`), sent as `null` (`Some(None)`) to clear a
+/// value, or sent with a value (`Some(Some(v))`), whose constraints alone are checked.
+#[tokio::test]
+async fn optional_nullable_body_members_can_be_left_out_sent_as_null_or_set() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/users/user_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "user_1"})))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let users = users::Users::new(&client);
+    let sent = [
+        (
+            types::UpdateUserParams {
+                user_id: "user_1".into(),
+                first_name: Some(None),
+                external_id: None,
+                username: Some("ada".into()),
+            },
+            json!({"first_name": null, "username": "ada"}),
+        ),
+        (
+            types::UpdateUserParams {
+                user_id: "user_1".into(),
+                first_name: Some(Some("Ada".into())),
+                external_id: Some(None),
+                username: None,
+            },
+            json!({"first_name": "Ada", "external_id": null}),
+        ),
+        (
+            types::UpdateUserParams {
+                user_id: "user_1".into(),
+                ..Default::default()
+            },
+            json!({}),
+        ),
+    ];
+    for (params, _) in &sent {
+        users.update(params.clone()).await.expect("sent");
+    }
+    let bodies: Vec<Value> = received(&server)
+        .await
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("a JSON body"))
+        .collect();
+    let expected: Vec<Value> = sent.into_iter().map(|(_, body)| body).collect();
+    assert_eq!(bodies, expected);
+
+    // A value is checked against the member's constraints before anything is sent.
+    let error = users
+        .update(types::UpdateUserParams {
+            user_id: "user_1".into(),
+            first_name: Some(Some("Augusta".into())),
+            ..Default::default()
+        })
+        .await
+        .expect_err("too long");
+    assert!(matches!(error, Error::Validation(_)), "{error:?}");
+    assert_eq!(
+        received(&server).await.len(),
+        3,
+        "nothing sent for the bad call"
+    );
+}
+
 /// The parts of a multipart body as (headers, content) pairs, split on the boundary the
 /// request's `Content-Type` names.
 fn multipart_parts(request: &Received) -> Vec<(String, Vec<u8>)> {

@@ -402,6 +402,13 @@ pub struct PublicKey {
     /// The `x` member.
     pub x: ::std::string::String,
 }
+/// The `UpdateUserResponse` object.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateUserResponse {
+    /// The `id` member.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+}
 /// One of: `ClerkIdpOauthAccessToken`, `Variant2`.
 ///
 /// The variant is the first, in the order below, that the value fits; a value that fits none is kept in `Unknown`.
@@ -541,6 +548,28 @@ pub struct SetUserProfileImageParams {
     pub user_id: ::std::string::String,
     /// The `file` file part of the multipart body.
     pub file: ::std::option::Option<crate::FilePart>,
+}
+/// Parameters of [`Users::update`](crate::users::Users::update) (`UpdateUser`).
+///
+/// Path, query and body fields together; the client puts each where it belongs on the wire.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+pub struct UpdateUserParams {
+    /// The `user_id` path parameter.
+    #[serde(skip)]
+    pub user_id: ::std::string::String,
+    /// The `first_name` body member.
+    ///
+    /// `None` leaves the member out; `Some(None)` sends it as `null`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub first_name: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// The `external_id` body member.
+    ///
+    /// `None` leaves the member out; `Some(None)` sends it as `null`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub external_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// The `username` body member.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub username: ::std::option::Option<::std::string::String>,
 }
 /// Parameters of [`Organizations::upload_logo`](crate::organizations::Organizations::upload_logo) (`UploadOrganizationLogo`).
 ///

@@ -35,4 +35,30 @@ impl<'a> Users<'a> {
         req.multipart_file("file", params.file)?;
         self.inner.send_json(req).await
     }
+    /// Calls `UpdateUser`.
+    ///
+    /// `PATCH /users/{user_id}` (operation `UpdateUser`).
+    pub async fn update(
+        &self,
+        params: crate::types::UpdateUserParams,
+    ) -> crate::Result<crate::types::UpdateUserResponse> {
+        if let ::std::option::Option::Some(::std::option::Option::Some(value)) = &params
+            .first_name
+        {
+            crate::runtime::check_len(
+                "first_name",
+                value.as_str(),
+                ::std::option::Option::None,
+                ::std::option::Option::Some(5),
+            )?;
+        }
+        let mut req = crate::runtime::Request::new(
+            crate::runtime::Method::PATCH,
+            "UpdateUser",
+        );
+        req.path("/users/");
+        req.path_param("user_id", &params.user_id)?;
+        req.json(&params)?;
+        self.inner.send_json(req).await
+    }
 }
