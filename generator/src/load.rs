@@ -41,6 +41,33 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
     careful(file, text)
 }
 
+/// Checks that reading `text` cut into each number of `pieces` either gives up or gives what the
+/// careful path reads from the whole text; returns how many of the cuts read it. Not part of the
+/// API: `cargo xtask fuzz` runs it on every input, since the documents it makes are mostly too
+/// small for [`load`] to cut.
+#[doc(hidden)]
+pub fn split_agrees(text: &str, pieces: &[usize]) -> Result<usize, String> {
+    let whole = careful("whole.yml", text);
+    let mut read = 0;
+    for &count in pieces {
+        match (split::load_in(text, 2, count), &whole) {
+            (None, _) => {}
+            (Some(cut), Ok(whole)) if cut == *whole => read += 1,
+            (Some(_), Ok(_)) => {
+                return Err(format!(
+                    "cut in {count} pieces, the document reads otherwise than whole"
+                ));
+            }
+            (Some(_), Err(error)) => {
+                return Err(format!(
+                    "cut in {count} pieces, the document reads, but whole it is refused: {error}"
+                ));
+            }
+        }
+    }
+    Ok(read)
+}
+
 /// The careful path: the whole text checked, parsed on one thread, checked again, then read. Every
 /// error is found and worded here.
 fn careful(file: &str, text: &str) -> Result<OpenAPI, Error> {

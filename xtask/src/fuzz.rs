@@ -166,12 +166,16 @@ enum Verdict {
 
 /// Runs the generator on one input and judges the result. Panics are caught and reported as
 /// failures; so are internal errors, errors that do not name the document, output that differs
-/// between two runs, and output files that do not fit the layout the client crate relies on.
+/// between two runs, output files that do not fit the layout the client crate relies on, and a
+/// document that the loader reads otherwise when it cuts it into pieces.
 fn check(bytes: &[u8], selection: &Selection) -> Verdict {
     let source = Source {
         name: SOURCE_NAME,
         bytes,
     };
+    if let Some(failure) = split_failure(bytes) {
+        return failure;
+    }
     let first = match catch(|| generator::generate(source, selection)) {
         Ok(result) => result,
         Err(panic) => return panic.into_failure(),
@@ -199,6 +203,23 @@ fn check(bytes: &[u8], selection: &Selection) -> Verdict {
             key: "nondeterministic output".to_owned(),
             message: format!("the first run generated, the second failed: {error}"),
         },
+    }
+}
+
+/// How many pieces the loader's multi-threaded path cuts each input into, to compare with the whole.
+const SPLIT_PIECES: [usize; 3] = [2, 3, 5];
+
+/// A document must read the same, or be refused, when the loader cuts it into pieces (which it does
+/// for large documents only, so the fuzzer asks for it on every input).
+fn split_failure(bytes: &[u8]) -> Option<Verdict> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    match catch(|| generator::load::split_agrees(text, &SPLIT_PIECES)) {
+        Ok(Ok(_)) => None,
+        Ok(Err(message)) => Some(Verdict::Failure {
+            key: "the loader reads the document otherwise in pieces".to_owned(),
+            message,
+        }),
+        Err(panic) => Some(panic.into_failure()),
     }
 }
 

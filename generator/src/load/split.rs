@@ -65,7 +65,7 @@ pub(super) fn load(text: &str, threads: usize) -> Option<OpenAPI> {
 }
 
 /// Loads `text` cut into about `pieces` pieces, on up to `threads` threads.
-fn load_in(text: &str, threads: usize, pieces: usize) -> Option<OpenAPI> {
+pub(super) fn load_in(text: &str, threads: usize, pieces: usize) -> Option<OpenAPI> {
     if may_hold_anchors(text) {
         return None;
     }
