@@ -1,0 +1,88 @@
+//! `$ref`s: component names, chains of references followed to their target, and the shape of a schema.
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn component_name<'r>(
+        &self,
+        reference: &'r str,
+        section: &str,
+        pointer: &str,
+    ) -> Result<&'r str, Error> {
+        let prefix = format!("#/components/{section}/");
+        match reference.strip_prefix(&prefix) {
+            Some(name) if !name.is_empty() && !name.contains('/') => Ok(name),
+            _ if reference.starts_with('#') => Err(self.error(
+                ErrorKind::DanglingRef,
+                pointer,
+                format!("`$ref: {reference}` must point into #/components/{section}/"),
+            )),
+            _ => Err(self.error(
+                ErrorKind::Unsupported,
+                pointer,
+                format!("`$ref: {reference}` points outside this document; only local references are supported"),
+            )),
+        }
+    }
+
+    /// Follows a schema reference (and chains of them) to the component it finally names.
+    pub(super) fn resolve_schema_ref(
+        &self,
+        reference: &str,
+        pointer: &str,
+    ) -> Result<(&'a str, &'a Schema), Error> {
+        let schemas = self.doc.components.as_ref().map(|c| &c.schemas);
+        let mut reference = reference;
+        let mut seen = BTreeSet::new();
+        loop {
+            let name = self.component_name(reference, "schemas", pointer)?;
+            let Some((key, schema)) = schemas.and_then(|s| s.get_key_value(name)) else {
+                return Err(self.error(
+                    ErrorKind::DanglingRef,
+                    pointer,
+                    format!("`$ref: {reference}` points at nothing"),
+                ));
+            };
+            if !seen.insert(name) {
+                return Err(self.error(
+                    ErrorKind::RefCycle,
+                    pointer,
+                    format!("`$ref: {reference}` leads back to itself"),
+                ));
+            }
+            match schema {
+                ReferenceOr::Item(schema) => return Ok((key.as_str(), schema)),
+                ReferenceOr::Reference { reference: next } => reference = next,
+            }
+        }
+    }
+
+    /// Resolves a schema that may be a `$ref`, with the pointer of where it is defined.
+    pub(super) fn resolve<S: SchemaLike>(
+        &self,
+        schema: &'a ReferenceOr<S>,
+        pointer: &str,
+    ) -> Result<(&'a Schema, String), Error> {
+        match schema {
+            ReferenceOr::Item(schema) => Ok((schema.schema(), pointer.to_owned())),
+            ReferenceOr::Reference { reference } => {
+                let (key, schema) = self.resolve_schema_ref(reference, pointer)?;
+                Ok((
+                    schema,
+                    format!("/components/schemas/{}", pointer_token(key)),
+                ))
+            }
+        }
+    }
+
+    /// The shape of a schema, or an error at the keyword that has none.
+    pub(super) fn shape_of(&self, schema: &'a Schema, pointer: &str) -> Result<Shape<'a>, Error> {
+        shape(schema).map_err(|e| {
+            self.error(
+                ErrorKind::Unsupported,
+                format!("{pointer}{}", e.at),
+                e.message,
+            )
+        })
+    }
+}
