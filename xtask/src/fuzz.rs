@@ -209,12 +209,21 @@ fn check(bytes: &[u8], selection: &Selection) -> Verdict {
 /// How many pieces the loader's multi-threaded path cuts each input into, to compare with the whole.
 const SPLIT_PIECES: [usize; 3] = [2, 3, 5];
 
+/// How many runs' documents the loader's multi-threaded path read in pieces, for the figures. A
+/// global counter, since [`check`] is also what replays and minimising run.
+static READ_IN_PIECES: AtomicU64 = AtomicU64::new(0);
+
 /// A document must read the same, or be refused, when the loader cuts it into pieces (which it does
 /// for large documents only, so the fuzzer asks for it on every input).
 fn split_failure(bytes: &[u8]) -> Option<Verdict> {
     let text = std::str::from_utf8(bytes).ok()?;
     match catch(|| generator::load::split_agrees(text, &SPLIT_PIECES)) {
-        Ok(Ok(_)) => None,
+        Ok(Ok(read)) => {
+            if read > 0 {
+                READ_IN_PIECES.fetch_add(1, Ordering::Relaxed);
+            }
+            None
+        }
         Ok(Err(message)) => Some(Verdict::Failure {
             key: "the loader reads the document otherwise in pieces".to_owned(),
             message,
@@ -546,6 +555,7 @@ struct Stats {
     failing: u64,
     pool: u64,
     outcomes: u64,
+    read_in_pieces: u64,
 }
 
 impl Stats {
@@ -559,6 +569,7 @@ impl Stats {
             failing: n(4)?,
             pool: n(5)?,
             outcomes: n(6)?,
+            read_in_pieces: n(7)?,
         })
     }
 
@@ -570,6 +581,7 @@ impl Stats {
         self.failing += other.failing;
         self.pool = self.pool.max(other.pool);
         self.outcomes = self.outcomes.max(other.outcomes);
+        self.read_in_pieces += other.read_in_pieces;
     }
 }
 
@@ -775,6 +787,11 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn Write) -> Result<Outcom
         out,
         "  distinct outcomes {} (kinds of error and shapes of generated code; most in one worker)",
         totals.outcomes
+    )?;
+    writeln!(
+        out,
+        "  read in pieces   {} runs whose document the loader's multi-threaded path read (cut in 2, 3 and 5), each as the whole",
+        totals.read_in_pieces
     )?;
     writeln!(out, "  inputs kept for mutation  {}", totals.pool)?;
     writeln!(out, "  worker restarts  {restarts}")?;
@@ -1160,7 +1177,7 @@ struct Shared {
 impl Shared {
     fn stats_line(&self) -> String {
         format!(
-            "stats\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "stats\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             self.inputs.load(Ordering::Relaxed),
             self.calls.load(Ordering::Relaxed),
             self.generated.load(Ordering::Relaxed),
@@ -1168,6 +1185,7 @@ impl Shared {
             self.failing.load(Ordering::Relaxed),
             self.pool.load(Ordering::Relaxed),
             self.outcomes.load(Ordering::Relaxed),
+            READ_IN_PIECES.load(Ordering::Relaxed),
         )
     }
 }
