@@ -5,11 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use openapiv3::{AdditionalProperties, ReferenceOr, Response as OaResponse, Schema, StatusCode};
+use openapiv3::{AdditionalProperties, ReferenceOr, Schema, StatusCode};
 
 use super::view::view;
 use super::{Lowerer, SchemaLike, pick_json};
-use crate::error::{Error, ErrorKind, pointer_token};
+use crate::error::{Error, pointer_token};
 use crate::ir::{Example, RuntimeType, TypeRef};
 use crate::select::SelectedOperation;
 
@@ -92,7 +92,8 @@ impl<'a> Lowerer<'a> {
         let mut visits = Vec::new();
         for (status, response) in errors {
             let pointer = format!("{}/responses/{}", op.pointer, pointer_token(&status));
-            let (response, pointer) = self.error_response(response, pointer)?;
+            let (response, pointer, _) =
+                self.follow(response, pointer, "responses", |c| &c.responses)?;
             let Some((media, content)) = pick_json(&response.content) else {
                 continue;
             };
@@ -108,45 +109,6 @@ impl<'a> Lowerer<'a> {
             });
         }
         self.walk_errors(visits)
-    }
-
-    /// Follows a response `$ref` (and chains of them) to the response it names, with its pointer.
-    fn error_response(
-        &self,
-        response: &'a ReferenceOr<OaResponse>,
-        pointer: String,
-    ) -> Result<(&'a OaResponse, String), Error> {
-        let mut current = response;
-        let mut pointer = pointer;
-        let mut seen = BTreeSet::new();
-        loop {
-            match current {
-                ReferenceOr::Item(response) => return Ok((response, pointer)),
-                ReferenceOr::Reference { reference } => {
-                    let name = self.component_name(reference, "responses", &pointer)?;
-                    if !seen.insert(name) {
-                        return Err(self.error(
-                            ErrorKind::RefCycle,
-                            pointer,
-                            format!("`$ref: {reference}` leads back to itself"),
-                        ));
-                    }
-                    current = self
-                        .doc
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.responses.get(name))
-                        .ok_or_else(|| {
-                            self.error(
-                                ErrorKind::DanglingRef,
-                                pointer.clone(),
-                                format!("`$ref: {reference}` points at nothing"),
-                            )
-                        })?;
-                    pointer = format!("/components/responses/{}", pointer_token(name));
-                }
-            }
-        }
     }
 
     /// Visits the schemas of error answers, and those they contain, recording each example once. A

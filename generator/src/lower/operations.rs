@@ -521,33 +521,8 @@ impl<'a> Lowerer<'a> {
         parameter: &'a ReferenceOr<Parameter>,
         pointer: String,
     ) -> Result<(&'a Parameter, String), Error> {
-        let parameters = self.doc.components.as_ref().map(|c| &c.parameters);
-        let mut current = parameter;
-        let mut pointer = pointer;
-        let mut seen = BTreeSet::new();
-        loop {
-            match current {
-                ReferenceOr::Item(parameter) => return Ok((parameter, pointer)),
-                ReferenceOr::Reference { reference } => {
-                    let name = self.component_name(reference, "parameters", &pointer)?;
-                    if !seen.insert(name) {
-                        return Err(self.error(
-                            ErrorKind::RefCycle,
-                            pointer,
-                            format!("`$ref: {reference}` leads back to itself"),
-                        ));
-                    }
-                    current = parameters.and_then(|p| p.get(name)).ok_or_else(|| {
-                        self.error(
-                            ErrorKind::DanglingRef,
-                            pointer.clone(),
-                            format!("`$ref: {reference}` points at nothing"),
-                        )
-                    })?;
-                    pointer = format!("/components/parameters/{}", pointer_token(name));
-                }
-            }
-        }
+        self.follow(parameter, pointer, "parameters", |c| &c.parameters)
+            .map(|(parameter, pointer, _)| (parameter, pointer))
     }
 
     pub(super) fn request_body(
@@ -557,37 +532,9 @@ impl<'a> Lowerer<'a> {
         let Some(body) = &op.operation.request_body else {
             return Ok(None);
         };
-        let mut pointer = format!("{}/requestBody", op.pointer);
-        let mut current = body;
-        let mut seen = BTreeSet::new();
-        loop {
-            match current {
-                ReferenceOr::Item(body) => return Ok(Some((body, pointer))),
-                ReferenceOr::Reference { reference } => {
-                    let name = self.component_name(reference, "requestBodies", &pointer)?;
-                    if !seen.insert(name) {
-                        return Err(self.error(
-                            ErrorKind::RefCycle,
-                            pointer,
-                            format!("`$ref: {reference}` leads back to itself"),
-                        ));
-                    }
-                    current = self
-                        .doc
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.request_bodies.get(name))
-                        .ok_or_else(|| {
-                            self.error(
-                                ErrorKind::DanglingRef,
-                                pointer.clone(),
-                                format!("`$ref: {reference}` points at nothing"),
-                            )
-                        })?;
-                    pointer = format!("/components/requestBodies/{}", pointer_token(name));
-                }
-            }
-        }
+        let pointer = format!("{}/requestBody", op.pointer);
+        self.follow(body, pointer, "requestBodies", |c| &c.request_bodies)
+            .map(|(body, pointer, _)| Some((body, pointer)))
     }
 
     /// Splits the path template and checks it against the declared path parameters.

@@ -1,5 +1,7 @@
 //! `$ref`s: component names, chains of references followed to their target, and the shape of a schema.
 
+use openapiv3::Components;
+
 use super::*;
 
 impl<'a> Lowerer<'a> {
@@ -22,6 +24,51 @@ impl<'a> Lowerer<'a> {
                 pointer,
                 format!("`$ref: {reference}` points outside this document; only local references are supported"),
             )),
+        }
+    }
+
+    /// Follows a reference to a component of `section` (and chains of them) to what it finally
+    /// names: that item, where it is written, and the last component name on the way, if any.
+    /// `section` names the `components` member, and `components` picks it out.
+    pub(super) fn follow<T>(
+        &self,
+        item: &'a ReferenceOr<T>,
+        pointer: String,
+        section: &str,
+        components: impl Fn(&'a Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+    ) -> Result<(&'a T, String, Option<&'a str>), Error> {
+        let mut current = item;
+        let mut pointer = pointer;
+        let mut component = None;
+        let mut seen = BTreeSet::new();
+        loop {
+            match current {
+                ReferenceOr::Item(item) => return Ok((item, pointer, component)),
+                ReferenceOr::Reference { reference } => {
+                    let name = self.component_name(reference, section, &pointer)?;
+                    if !seen.insert(name) {
+                        return Err(self.error(
+                            ErrorKind::RefCycle,
+                            pointer,
+                            format!("`$ref: {reference}` leads back to itself"),
+                        ));
+                    }
+                    current = self
+                        .doc
+                        .components
+                        .as_ref()
+                        .and_then(|c| components(c).get(name))
+                        .ok_or_else(|| {
+                            self.error(
+                                ErrorKind::DanglingRef,
+                                pointer.clone(),
+                                format!("`$ref: {reference}` points at nothing"),
+                            )
+                        })?;
+                    pointer = format!("/components/{section}/{}", pointer_token(name));
+                    component = Some(name);
+                }
+            }
         }
     }
 

@@ -116,42 +116,12 @@ impl<'a> Lowerer<'a> {
         hint: &str,
         pointer: String,
     ) -> Result<Response, Error> {
-        let mut pointer = pointer;
-        let mut current = response;
-        let mut component: Option<&'a str> = None;
-        let mut seen = BTreeSet::new();
-        let response = loop {
-            match current {
-                ReferenceOr::Item(response) => break response,
-                ReferenceOr::Reference { reference } => {
-                    let name = self.component_name(reference, "responses", &pointer)?;
-                    if !seen.insert(name) {
-                        return Err(self.error(
-                            ErrorKind::RefCycle,
-                            pointer,
-                            format!("`$ref: {reference}` leads back to itself"),
-                        ));
-                    }
-                    if let Some(done) = self.responses.get(name) {
-                        return Ok(done.clone());
-                    }
-                    current = self
-                        .doc
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.responses.get(name))
-                        .ok_or_else(|| {
-                            self.error(
-                                ErrorKind::DanglingRef,
-                                pointer.clone(),
-                                format!("`$ref: {reference}` points at nothing"),
-                            )
-                        })?;
-                    component = Some(name);
-                    pointer = format!("/components/responses/{}", pointer_token(name));
-                }
-            }
-        };
+        let (response, pointer, component) =
+            self.follow(response, pointer, "responses", |c| &c.responses)?;
+        // A response component is lowered once, however many operations share it.
+        if let Some(done) = component.and_then(|name| self.responses.get(name)) {
+            return Ok(done.clone());
+        }
         let hint = match component {
             Some(name) => {
                 let name = naming::camel(name);
