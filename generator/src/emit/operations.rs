@@ -1,0 +1,169 @@
+//! Group handles and their operation methods: what each call sends and what it returns.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{Body, Group, Operation, PathPart, Response, TypeRef};
+use crate::select::HttpMethod;
+
+use super::{doc_attrs, docs_or, ident};
+
+use super::checks::{emit_checks, emit_rule, sends_null};
+use super::pagination::emit_walker;
+use super::types::{Scope, deprecated_attr, type_tokens};
+
+pub(super) fn emit_group(group: &Group) -> TokenStream {
+    let handle = ident(&group.handle);
+    let module_doc = format!(
+        " The `{}` operations, reached through `Client::{}`.",
+        group.api_name,
+        crate::naming::bare(&group.module)
+    );
+    let docs = docs_or(&group.docs, format!("The `{}` operations.", group.api_name));
+    let methods = group.operations.iter().map(|op| {
+        let method = emit_operation(op);
+        let walker = op.pagination.as_ref().map(|p| emit_walker(op, p));
+        quote!(#method #walker)
+    });
+    quote! {
+        #![doc = #module_doc]
+        #docs
+        #[derive(Debug, Clone)]
+        pub struct #handle<'a> {
+            inner: crate::runtime::Handle<'a>,
+        }
+        impl<'a> #handle<'a> {
+            pub(crate) fn new(client: &'a crate::Client) -> Self {
+                Self { inner: crate::runtime::Handle::new(client) }
+            }
+            /// Applies per-call options (timeout, retries, extra headers) to calls made through this handle.
+            pub fn with_options(self, options: crate::RequestOptions) -> Self {
+                Self { inner: self.inner.with_options(options) }
+            }
+            #(#methods)*
+        }
+    }
+}
+
+pub(super) fn method_tokens(method: HttpMethod) -> TokenStream {
+    match method {
+        HttpMethod::Get => quote!(GET),
+        HttpMethod::Put => quote!(PUT),
+        HttpMethod::Post => quote!(POST),
+        HttpMethod::Delete => quote!(DELETE),
+        HttpMethod::Options => quote!(OPTIONS),
+        HttpMethod::Head => quote!(HEAD),
+        HttpMethod::Patch => quote!(PATCH),
+        HttpMethod::Trace => quote!(TRACE),
+    }
+}
+
+pub(super) fn emit_operation(op: &Operation) -> TokenStream {
+    let method_name = ident(&op.method_name);
+    let mut docs = op.docs.clone();
+    if docs.lines.is_empty() {
+        docs.lines.push(format!("Calls `{}`.", op.id));
+    }
+    docs.lines.push(String::new());
+    let path_text: String = op
+        .path
+        .iter()
+        .map(|p| match p {
+            PathPart::Literal(text) => text.clone(),
+            PathPart::Param { api_name, .. } => format!("{{{api_name}}}"),
+        })
+        .collect();
+    docs.lines.push(format!(
+        "`{} {path_text}` (operation `{}`).",
+        op.method.key().to_ascii_uppercase(),
+        op.id
+    ));
+    let docs = doc_attrs(&docs);
+    let deprecated = deprecated_attr(op.deprecated);
+    let http_method = method_tokens(op.method);
+    let id = &op.id;
+    let params_arg = match &op.params {
+        Some(params) => {
+            let name = ident(&params.name);
+            quote!(params: crate::types::#name)
+        }
+        None => TokenStream::new(),
+    };
+    let path = op.path.iter().map(|part| match part {
+        PathPart::Literal(text) => quote!(req.path(#text);),
+        PathPart::Param { api_name, field } => {
+            let field = ident(field);
+            quote!(req.path_param(#api_name, &params.#field)?;)
+        }
+    });
+    let query = op.query_fields().map(|field| {
+        let name = &field.api_name;
+        let access = ident(&field.name);
+        if field.explode {
+            quote!(req.query(#name, &params.#access);)
+        } else {
+            quote!(req.query_csv(#name, &params.#access);)
+        }
+    });
+    let headers = op.header_fields().map(|field| {
+        let name = &field.api_name;
+        let access = ident(&field.name);
+        quote!(req.header(#name, &params.#access)?;)
+    });
+    let checks = op
+        .checked_fields()
+        .map(|field| emit_checks(field, sends_null(op, field)));
+    let rules = op
+        .params
+        .iter()
+        .flat_map(|p| p.alternatives.iter().map(move |a| emit_rule(p, a)));
+    let body = match &op.body {
+        Body::None => TokenStream::new(),
+        Body::JsonFields => quote!(req.json(&params)?;),
+        Body::JsonField(field) => {
+            let field = ident(field);
+            quote!(req.json(&params.#field)?;)
+        }
+        Body::Multipart => {
+            // Files are moved into the request rather than copied; text fields are borrowed.
+            let parts = op.body_fields().map(|field| {
+                let name = &field.api_name;
+                let access = ident(&field.name);
+                if field.ty == TypeRef::File {
+                    quote!(req.multipart_file(#name, params.#access)?;)
+                } else {
+                    quote!(req.multipart_text(#name, &params.#access);)
+                }
+            });
+            quote! {
+                req.multipart();
+                #(#parts)*
+            }
+        }
+    };
+    let auth = if op.auth {
+        TokenStream::new()
+    } else {
+        quote!(req.no_auth();)
+    };
+    let (output, send) = match &op.response {
+        Response::Json(ty) => (type_tokens(ty, Scope::Outside), quote!(send_json)),
+        Response::Text => (quote!(::std::string::String), quote!(send_text)),
+        Response::Empty => (quote!(()), quote!(send_empty)),
+    };
+    quote! {
+        #docs
+        #deprecated
+        pub async fn #method_name(&self, #params_arg) -> crate::Result<#output> {
+            #(#checks)*
+            #(#rules)*
+            let mut req = crate::runtime::Request::new(crate::runtime::Method::#http_method, #id);
+            #(#path)*
+            #(#query)*
+            #(#headers)*
+            #body
+            #auth
+            self.inner.#send(req).await
+        }
+    }
+}
