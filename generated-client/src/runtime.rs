@@ -8,6 +8,12 @@ mod encode;
 mod paginate;
 mod request;
 mod send;
+#[cfg(feature = "tracing")]
+mod trace;
+// Without the feature, the same calls do nothing, so that `send.rs` has no `cfg` of its own.
+#[cfg(not(feature = "tracing"))]
+#[path = "runtime/no_trace.rs"]
+mod trace;
 mod unions;
 mod validate;
 

@@ -33,7 +33,7 @@ fn client_for(base_url: &str) -> Client {
 }
 
 fn request(method: Method, literal: &'static str) -> Request {
-    let mut request = Request::new(method, "TestOperation");
+    let mut request = Request::new(method, "TestOperation", "/test");
     request.path(literal);
     request
 }
@@ -906,7 +906,7 @@ mod generated_shape {
                 false,
                 false,
             )?;
-            let mut req = Request::new(Method::POST, "RotateMachineSecretKey");
+            let mut req = Request::new(Method::POST, "RotateMachineSecretKey", "/machines/{machine_id}/secret_key/rotate");
             req.path("/machines/");
             req.path_param("machine_id", &params.machine_id)?;
             req.path("/secret_key/rotate");

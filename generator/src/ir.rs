@@ -104,6 +104,17 @@ pub struct Params {
 }
 
 impl Operation {
+    /// The path as the document writes it, e.g. `/machines/{machine_id}`.
+    pub fn path_template(&self) -> String {
+        self.path
+            .iter()
+            .map(|p| match p {
+                PathPart::Literal(text) => text.clone(),
+                PathPart::Param { api_name, .. } => format!("{{{api_name}}}"),
+            })
+            .collect()
+    }
+
     /// The fields sent as query parameters.
     pub fn query_fields(&self) -> impl Iterator<Item = &Field> {
         self.fields().filter(|f| f.location == Location::Query)

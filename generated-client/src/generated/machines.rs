@@ -56,6 +56,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "CreateMachine",
+            "/machines",
         );
         req.path("/machines");
         req.json(&params)?;
@@ -74,6 +75,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "CreateMachineScope",
+            "/machines/{machine_id}/scopes",
         );
         req.path("/machines/");
         req.path_param("machine_id", &params.machine_id)?;
@@ -93,6 +95,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "DeleteMachine",
+            "/machines/{machine_id}",
         );
         req.path("/machines/");
         req.path_param("machine_id", &params.machine_id)?;
@@ -110,6 +113,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "DeleteMachineScope",
+            "/machines/{machine_id}/scopes/{other_machine_id}",
         );
         req.path("/machines/");
         req.path_param("machine_id", &params.machine_id)?;
@@ -129,6 +133,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "GetMachine",
+            "/machines/{machine_id}",
         );
         req.path("/machines/");
         req.path_param("machine_id", &params.machine_id)?;
@@ -146,6 +151,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "GetMachineSecretKey",
+            "/machines/{machine_id}/secret_key",
         );
         req.path("/machines/");
         req.path_param("machine_id", &params.machine_id)?;
@@ -185,6 +191,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "ListMachines",
+            "/machines",
         );
         req.path("/machines");
         req.query("limit", &params.limit);
@@ -244,6 +251,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "RotateMachineSecretKey",
+            "/machines/{machine_id}/secret_key/rotate",
         );
         req.path("/machines/");
         req.path_param("machine_id", &params.machine_id)?;
@@ -281,6 +289,7 @@ impl<'a> Machines<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "UpdateMachine",
+            "/machines/{machine_id}",
         );
         req.path("/machines/");
         req.path_param("machine_id", &params.machine_id)?;

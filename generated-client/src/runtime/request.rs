@@ -150,6 +150,9 @@ pub(super) fn invalid_content_type(name: &str, content_type: &str) -> Error {
 pub struct Request {
     pub(super) method: Method,
     pub(super) operation_id: &'static str,
+    /// The document's path template (`/machines/{machine_id}`), which traces show instead of the
+    /// path, whose ids may identify people.
+    pub(super) template: &'static str,
     /// The already-encoded path, appended to the client's base URL.
     pub(super) path: String,
     /// Query pairs in the order they were added, the values already percent-encoded.
@@ -161,11 +164,13 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request for the operation `operation_id` (used in error messages), with an empty path.
-    pub fn new(method: Method, operation_id: &'static str) -> Self {
+    /// A request for the operation `operation_id` (used in error messages and traces) at the
+    /// document's path `template`, with an empty path.
+    pub fn new(method: Method, operation_id: &'static str, template: &'static str) -> Self {
         Self {
             method,
             operation_id,
+            template,
             path: String::new(),
             query: Vec::new(),
             headers: Vec::new(),
@@ -389,6 +394,7 @@ impl std::fmt::Debug for Request {
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("operation_id", &self.operation_id)
+            .field("template", &self.template)
             .field("path", &self.path)
             .field("query_names", &query_names)
             .field("header_names", &header_names)
@@ -405,7 +411,7 @@ mod tests {
     use crate::secret::Secret;
 
     fn encoded_path(value: &str) -> Result<String> {
-        let mut request = Request::new(Method::GET, "Test");
+        let mut request = Request::new(Method::GET, "Test", "/test");
         request.path("/machines/");
         request.path_param("machine_id", value)?;
         Ok(request.path)
@@ -431,7 +437,7 @@ mod tests {
 
     #[test]
     fn urls_keep_the_base_path_and_encode_the_query() {
-        let mut request = Request::new(Method::GET, "Test");
+        let mut request = Request::new(Method::GET, "Test", "/test");
         request.path("/machines");
         request.query("q", "a b&c=d+e");
         request.query("n", &Some(0i64));
@@ -447,7 +453,7 @@ mod tests {
 
     #[test]
     fn request_debug_hides_query_values_and_body() {
-        let mut request = Request::new(Method::POST, "Test");
+        let mut request = Request::new(Method::POST, "Test", "/test");
         request.path("/machines");
         request.query("token", &Secret::new("tok_SECRETVALUE"));
         request.query("name", &Some("robot"));

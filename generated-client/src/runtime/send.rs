@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::request::{Body, RESERVED_HEADERS, Request};
+use super::trace::CallTrace;
 use super::validate::REDACTED;
 use crate::client::{Client, RequestOptions, RetryPolicy};
 use crate::error::{
@@ -17,7 +18,7 @@ use crate::error::{
 
 /// Response headers that carry Clerk's trace id, in the order they are looked at. The
 /// `clerk_trace_id` of the JSON body takes precedence over both.
-const TRACE_ID_HEADERS: &[&str] = &["x-clerk-trace-id", "clerk-trace-id"];
+pub(super) const TRACE_ID_HEADERS: &[&str] = &["x-clerk-trace-id", "clerk-trace-id"];
 
 /// How many characters of a non-JSON error body are kept in [`ApiError::raw_body`].
 const RAW_BODY_LIMIT: usize = 4096;
@@ -78,8 +79,17 @@ impl<'a> Handle<'a> {
         self.execute(request).await.map(|_| ())
     }
 
-    /// Sends the request, retrying per the retry policy, until a 2xx answer or a final error.
+    /// Sends the request, retrying per the retry policy, until a 2xx answer or a final error, in
+    /// the call's span.
     async fn execute(&self, request: Request) -> Result<Success> {
+        let trace = CallTrace::new(&request);
+        let result = trace.instrument(self.run(&request, &trace)).await;
+        trace.finish(&result);
+        result
+    }
+
+    /// [`Self::execute`] without the span.
+    async fn run(&self, request: &Request, trace: &CallTrace) -> Result<Success> {
         let inner = &self.client.inner;
         let options = self.options.as_ref();
         let timeout = options.and_then(|o| o.timeout).unwrap_or(inner.timeout);
@@ -87,21 +97,25 @@ impl<'a> Handle<'a> {
             .and_then(|o| o.retry_policy.as_ref())
             .unwrap_or(&inner.retry_policy);
         // Both are checked before the first attempt, so that a bad header or URL sends nothing.
-        let headers = self.headers(&request)?;
+        let headers = self.headers(request)?;
         let (url, display_url) = request.url(&inner.base_url)?;
+        trace.url(request, &url);
 
         let started = Instant::now();
         let mut attempt: u32 = 1;
         loop {
             let error = match self
-                .attempt(&request, &url, &display_url, &headers, timeout)
+                .attempt(request, &url, &display_url, &headers, timeout, trace)
                 .await
             {
                 Ok(success) => return Ok(success),
                 Err(error) => error,
             };
-            match retry_delay(policy, &request, &error, attempt, started.elapsed()) {
-                Some(delay) => tokio::time::sleep(delay).await,
+            match retry_delay(policy, request, &error, attempt, started.elapsed()) {
+                Some(delay) => {
+                    trace.retry(&error, delay, attempt);
+                    tokio::time::sleep(delay).await;
+                }
                 None => return Err(error),
             }
             attempt += 1;
@@ -116,6 +130,7 @@ impl<'a> Handle<'a> {
         display_url: &str,
         headers: &HeaderMap,
         timeout: Duration,
+        trace: &CallTrace,
     ) -> Result<Success> {
         let mut builder = self
             .client
@@ -160,6 +175,7 @@ impl<'a> Handle<'a> {
             }
             Ok(Ok(exchange)) => exchange,
         };
+        trace.response(status, &response_headers);
         if status.is_success() {
             Ok(Success {
                 status,
@@ -400,9 +416,9 @@ mod tests {
     #[test]
     fn retry_rules_follow_method_status_and_budget() {
         let policy = RetryPolicy::default();
-        let post = Request::new(Method::POST, "Test");
-        let get = Request::new(Method::GET, "Test");
-        let patch = Request::new(Method::PATCH, "Test");
+        let post = Request::new(Method::POST, "Test", "/test");
+        let get = Request::new(Method::GET, "Test", "/test");
+        let patch = Request::new(Method::PATCH, "Test", "/test");
         let zero = Duration::ZERO;
         let secs = Duration::from_secs;
 

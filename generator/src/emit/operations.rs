@@ -65,14 +65,7 @@ pub(super) fn emit_operation(op: &Operation) -> TokenStream {
         docs.lines.push(format!("Calls `{}`.", op.id));
     }
     docs.lines.push(String::new());
-    let path_text: String = op
-        .path
-        .iter()
-        .map(|p| match p {
-            PathPart::Literal(text) => text.clone(),
-            PathPart::Param { api_name, .. } => format!("{{{api_name}}}"),
-        })
-        .collect();
+    let path_text = op.path_template();
     docs.lines.push(format!(
         "`{} {path_text}` (operation `{}`).",
         op.method.key().to_ascii_uppercase(),
@@ -157,7 +150,7 @@ pub(super) fn emit_operation(op: &Operation) -> TokenStream {
         pub async fn #method_name(&self, #params_arg) -> crate::Result<#output> {
             #(#checks)*
             #(#rules)*
-            let mut req = crate::runtime::Request::new(crate::runtime::Method::#http_method, #id);
+            let mut req = crate::runtime::Request::new(crate::runtime::Method::#http_method, #id, #path_text);
             #(#path)*
             #(#query)*
             #(#headers)*

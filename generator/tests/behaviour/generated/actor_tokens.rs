@@ -27,6 +27,7 @@ impl<'a> ActorTokens<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "CreateActorToken",
+            "/actor_tokens",
         );
         req.path("/actor_tokens");
         req.json(&params)?;

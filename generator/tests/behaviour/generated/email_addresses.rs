@@ -27,6 +27,7 @@ impl<'a> EmailAddresses<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "GetEmailAddress",
+            "/email_addresses/{id}",
         );
         req.path("/email_addresses/");
         req.path_param("id", &params.id)?;

@@ -24,6 +24,7 @@ impl<'a> Exprs<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "GetExpr",
+            "/expr",
         );
         req.path("/expr");
         self.inner.send_json(req).await

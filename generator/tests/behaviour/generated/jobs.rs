@@ -24,6 +24,7 @@ impl<'a> Jobs<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "CreateJob",
+            "/jobs",
         );
         req.path("/jobs");
         self.inner.send_json(req).await

@@ -24,6 +24,7 @@ impl<'a> Jwks<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "GetJWKS",
+            "/jwks",
         );
         req.path("/jwks");
         req.no_auth();

@@ -27,6 +27,7 @@ impl<'a> Miscellaneous<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "GetPublicInterstitial",
+            "/public/interstitial",
         );
         req.path("/public/interstitial");
         req.query("frontendApi", &params.frontend_api_2);

@@ -27,6 +27,7 @@ impl<'a> OauthAccessTokens<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "VerifyOAuthAccessToken",
+            "/oauth_applications/access_tokens/verify",
         );
         req.path("/oauth_applications/access_tokens/verify");
         req.json(&params)?;

@@ -27,6 +27,7 @@ impl<'a> OrganizationDomains<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "ListAllOrganizationDomains",
+            "/organization_domains",
         );
         req.path("/organization_domains");
         req.query("organization_id", &params.organization_id);

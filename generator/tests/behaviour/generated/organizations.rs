@@ -27,6 +27,7 @@ impl<'a> Organizations<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
             "UploadOrganizationLogo",
+            "/organizations/{organization_id}/logo",
         );
         req.path("/organizations/");
         req.path_param("organization_id", &params.organization_id)?;

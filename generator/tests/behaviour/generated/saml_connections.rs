@@ -32,6 +32,7 @@ impl<'a> SamlConnections<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "CreateSAMLConnection",
+            "/saml_connections",
         );
         req.path("/saml_connections");
         req.json(&params)?;

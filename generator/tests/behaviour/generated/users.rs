@@ -27,6 +27,7 @@ impl<'a> Users<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "SetUserProfileImage",
+            "/users/{user_id}/profile_image",
         );
         req.path("/users/");
         req.path_param("user_id", &params.user_id)?;
@@ -55,6 +56,7 @@ impl<'a> Users<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "UpdateUser",
+            "/users/{user_id}",
         );
         req.path("/users/");
         req.path_param("user_id", &params.user_id)?;
