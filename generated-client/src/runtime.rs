@@ -5,6 +5,8 @@
 //! hidden from the documentation and is not part of the crate's stable API.
 
 mod encode;
+#[cfg(feature = "test-util")]
+pub mod mock;
 mod paginate;
 mod request;
 mod send;

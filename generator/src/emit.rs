@@ -14,14 +14,20 @@ mod enums;
 mod operations;
 mod pagination;
 mod params;
+mod testing;
 mod types;
 
 use operations::emit_group;
 use params::emit_params;
+pub use testing::accessor as mock_accessor;
+use testing::emit_testing;
 pub use types::rust_type;
 use types::{emit_type, types_pieces};
 
 const TYPES_MODULE: &str = "types";
+
+/// The module of the test double, compiled with the client's `test-util` feature only.
+const TESTING_MODULE: &str = "testing";
 
 /// Emits every generated file, keyed by its path relative to the client crate's `src/`.
 pub fn emit(api: &Api) -> BTreeMap<String, TokenStream> {
@@ -45,6 +51,8 @@ pub enum Piece<'a> {
     Params(&'a Group, &'a Operation, &'a Params),
     /// The whole of one group's file.
     Group(&'a Group),
+    /// The whole of the test double's file.
+    Testing(&'a Api),
 }
 
 impl Piece<'_> {
@@ -58,6 +66,7 @@ impl Piece<'_> {
             Piece::Type(def) => emit_type(def),
             Piece::Params(group, op, params) => emit_params(params, group, op),
             Piece::Group(group) => emit_group(group),
+            Piece::Testing(api) => emit_testing(api),
         }
     }
 }
@@ -72,6 +81,10 @@ pub fn files(api: &Api) -> Vec<(String, Vec<Piece<'_>>)> {
     files.insert(
         format!("{}/{TYPES_MODULE}.rs", crate::GENERATED_DIR),
         types_pieces(api),
+    );
+    files.insert(
+        format!("{}/{TESTING_MODULE}.rs", crate::GENERATED_DIR),
+        vec![Piece::Testing(api)],
     );
     for group in &api.groups {
         files.insert(
@@ -155,6 +168,8 @@ fn emit_root(api: &Api) -> TokenStream {
     quote! {
         #![doc = " Code generated from the OpenAPI document: types, and one module per group of operations."]
         #(#modules)*
+        #[cfg(feature = "test-util")]
+        pub mod testing;
         /// The API version this crate was generated for, sent as `Clerk-API-Version` on every request.
         pub const API_VERSION: &str = #version;
         /// The base URL requests go to unless the client is configured otherwise.

@@ -11,7 +11,7 @@
 // The generated modules, compiled as the client crate compiles them: formatted by the generator, and
 // using deprecated members and Clerk's prose as they are. Not every generated item is used here.
 #[rustfmt::skip]
-#[allow(dead_code, deprecated, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
+#[allow(dead_code, unused_imports, deprecated, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 #[path = "behaviour/generated"]
 mod generated {
     pub mod actor_tokens;
@@ -24,6 +24,7 @@ mod generated {
     pub mod organization_domains;
     pub mod organizations;
     pub mod saml_connections;
+    pub mod testing;
     pub mod types;
     pub mod users;
 }

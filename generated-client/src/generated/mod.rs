@@ -2,6 +2,8 @@
 //! Code generated from the OpenAPI document: types, and one module per group of operations.
 pub mod types;
 pub mod machines;
+#[cfg(feature = "test-util")]
+pub mod testing;
 /// The API version this crate was generated for, sent as `Clerk-API-Version` on every request.
 pub const API_VERSION: &str = "2026-05-12";
 /// The base URL requests go to unless the client is configured otherwise.

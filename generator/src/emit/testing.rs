@@ -1,0 +1,150 @@
+//! The test double (`generated/testing.rs`, compiled with the client's `test-util` feature):
+//! `MockClerk`, one expectation accessor per group and one method per operation, each a few lines
+//! over the generic runtime in `runtime/mock`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::ir::{Api, Body, Group, Location, Operation, Response, TypeRef};
+
+use super::checks::sends_null;
+use super::ident;
+use super::types::{Scope, type_tokens};
+
+/// The methods `MockClerk` has of its own (through `MockServer`): a group named like one of them
+/// gets its accessor under another name, so that it does not hide the method.
+const OWN_METHODS: &[&str] = &["calls", "client", "client_builder", "start", "uri", "verify"];
+
+/// The accessor of `group` on `MockClerk`: the client's accessor name, or `<name>_group` when
+/// that is one of `MockClerk`'s own methods.
+pub fn accessor(group: &Group) -> String {
+    let bare = crate::naming::bare(&group.module);
+    if OWN_METHODS.contains(&bare) {
+        format!("{bare}_group")
+    } else {
+        group.module.clone()
+    }
+}
+
+pub(super) fn emit_testing(api: &Api) -> TokenStream {
+    let operations = api.groups.iter().flat_map(|g| &g.operations).map(|op| {
+        let method = op.method.key().to_ascii_uppercase();
+        let template = op.path_template();
+        let id = &op.id;
+        quote!((#method, #template, #id),)
+    });
+    let accessors = api.groups.iter().map(|group| {
+        let name = ident(&accessor(group));
+        let mock = format_ident!("{}Mock", group.handle);
+        let doc = if accessor(group) == group.module {
+            format!(" Expectations of the `{}` operations.", group.api_name)
+        } else {
+            format!(
+                " Expectations of the `{}` operations (not `{}`: that is `MockClerk`'s own).",
+                group.api_name,
+                crate::naming::bare(&group.module)
+            )
+        };
+        quote! {
+            #[doc = #doc]
+            pub fn #name(&self) -> #mock<'_> {
+                #mock(&self.0)
+            }
+        }
+    });
+    let groups = api.groups.iter().map(emit_group);
+    quote! {
+        #![doc = " A typed test double of the API: `MockClerk` serves on loopback and answers each operation as told."]
+        pub use crate::runtime::mock::{Call, Expect, MOCK_SECRET_KEY, MockServer, Part};
+        /// A test double of the API on loopback, reached through the real client (`client()`).
+        /// Set answers with `mock.<group>().<method>()`; calls, counts and `verify` come from
+        /// [`MockServer`].
+        pub struct MockClerk(MockServer);
+        impl ::std::ops::Deref for MockClerk {
+            type Target = MockServer;
+            fn deref(&self) -> &MockServer {
+                &self.0
+            }
+        }
+        impl MockClerk {
+            /// Starts serving on a free loopback port, on the current Tokio runtime.
+            pub async fn start() -> Self {
+                Self(MockServer::start(&[#(#operations)*]).await)
+            }
+            #(#accessors)*
+        }
+        #(#groups)*
+    }
+}
+
+fn emit_group(group: &Group) -> TokenStream {
+    let mock = format_ident!("{}Mock", group.handle);
+    let doc = format!(" Expectations of the `{}` operations.", group.api_name);
+    let methods = group.operations.iter().map(|op| emit_expectation(group, op));
+    quote! {
+        #[doc = #doc]
+        pub struct #mock<'a>(&'a MockServer);
+        impl #mock<'_> {
+            #(#methods)*
+        }
+    }
+}
+
+fn emit_expectation(group: &Group, op: &Operation) -> TokenStream {
+    let method = ident(&op.method_name);
+    let doc = format!(
+        " Expects calls of `{}::{}` (`{}`).",
+        group.handle,
+        crate::naming::bare(&op.method_name),
+        op.id
+    );
+    let id = &op.id;
+    let (output, answer) = match &op.response {
+        Response::Json(ty) => (type_tokens(ty, Scope::Outside), quote!(json)),
+        Response::Text => (quote!(::std::string::String), quote!(text)),
+        Response::Empty => (quote!(()), quote!(empty)),
+    };
+    let (params, decode) = match &op.params {
+        Some(params) => {
+            let name = ident(&params.name);
+            let fields = params.fields.iter().map(|field| {
+                let access = ident(&field.name);
+                let name = &field.api_name;
+                let read = match field.location {
+                    Location::Path => quote!(c.path_param(#name)),
+                    Location::Query if field.explode => quote!(c.query_param(#name)),
+                    Location::Query => quote!(c.query_csv(#name)),
+                    Location::Header => quote!(c.header(#name)),
+                    _ => match &op.body {
+                        Body::JsonField(_) => quote!(c.body()),
+                        Body::Multipart if field.ty == TypeRef::File => quote!(c.file(#name)),
+                        Body::Multipart => quote!(c.part(#name)),
+                        _ if sends_null(op, field) => quote!(c.body_nullable(#name)),
+                        _ => quote!(c.body_member(#name)),
+                    },
+                };
+                quote!(#access: #read?,)
+            });
+            let rest = params.additional.as_ref().map(|additional| {
+                let access = ident(&additional.name);
+                let named = params
+                    .fields
+                    .iter()
+                    .filter(|f| f.location == Location::Body)
+                    .map(|f| &f.api_name);
+                quote!(#access: c.body_rest(&[#(#named),*])?,)
+            });
+            (
+                quote!(crate::types::#name),
+                quote!(|c| Ok(crate::types::#name { #(#fields)* #rest })),
+            )
+        }
+        None => (quote!(()), quote!(|_| Ok(()))),
+    };
+    quote! {
+        #[doc = #doc]
+        pub fn #method(&self) -> Expect<#params, #output> {
+            Expect::new(self.0, #id, crate::runtime::mock::Answer::#answer, #decode)
+        }
+    }
+}
