@@ -15,6 +15,7 @@
 #[path = "behaviour/generated"]
 mod generated {
     pub mod actor_tokens;
+    pub mod calls;
     pub mod email_addresses;
     pub mod exprs;
     pub mod jobs;

@@ -40,7 +40,7 @@ pub(super) fn emit_testing(api: &Api) -> TokenStream {
             format!(" Expectations of the `{}` operations.", group.api_name)
         } else {
             format!(
-                " Expectations of the `{}` operations (not `{}`: that is `MockClerk`'s own).",
+                " Expectations of the `{}` operations, under this name since `MockClerk::{}` is another method.",
                 group.api_name,
                 crate::naming::bare(&group.module)
             )

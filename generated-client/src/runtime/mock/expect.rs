@@ -159,7 +159,6 @@ impl Expectation {
 /// method applies at once (the expectation is registered when it is made), so a chain can stop
 /// anywhere. Expectations are tried in the order they were made; the first that matches a call
 /// and has calls left answers it.
-#[must_use = "an expectation without an answer answers with an error"]
 pub struct Expect<P, T> {
     shared: Shared,
     index: usize,

@@ -18,6 +18,7 @@ impl MockClerk {
             MockServer::start(
                     &[
                         ("POST", "/actor_tokens", "CreateActorToken"),
+                        ("DELETE", "/calls/{call_id}", "DeleteCall"),
                         ("GET", "/email_addresses/{id}", "GetEmailAddress"),
                         ("GET", "/expr", "GetExpr"),
                         ("POST", "/jobs", "CreateJob"),
@@ -49,6 +50,10 @@ impl MockClerk {
     /// Expectations of the `actorTokens` operations.
     pub fn actor_tokens(&self) -> ActorTokensMock<'_> {
         ActorTokensMock(&self.0)
+    }
+    /// Expectations of the `calls` operations, under this name since `MockClerk::calls` is another method.
+    pub fn calls_group(&self) -> CallsMock<'_> {
+        CallsMock(&self.0)
     }
     /// Expectations of the `emailAddresses` operations.
     pub fn email_addresses(&self) -> EmailAddressesMock<'_> {
@@ -104,6 +109,23 @@ impl ActorTokensMock<'_> {
             crate::runtime::mock::Answer::json,
             |c| Ok(crate::types::CreateActorTokenParams {
                 actor: c.body_member("actor")?,
+            }),
+        )
+    }
+}
+/// Expectations of the `calls` operations.
+pub struct CallsMock<'a>(&'a MockServer);
+impl CallsMock<'_> {
+    /// Expects calls of `Calls::delete` (`DeleteCall`).
+    pub fn delete(&self) -> Expect<crate::types::DeleteCallParams, ()> {
+        Expect::new(
+            self.0,
+            "DeleteCall",
+            crate::runtime::mock::Answer::empty,
+            |c| Ok(crate::types::DeleteCallParams {
+                call_id: c.path_param("call_id")?,
+                hard: c.query_param("hard")?,
+                after: c.query_param("after")?,
             }),
         )
     }

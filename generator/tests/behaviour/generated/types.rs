@@ -506,6 +506,18 @@ pub struct CreateSamlConnectionParams {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub domains: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
+/// Parameters of [`Calls::delete`](crate::calls::Calls::delete) (`DeleteCall`).
+///
+/// Path, query and body fields together; the client puts each where it belongs on the wire.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteCallParams {
+    /// The `call_id` path parameter.
+    pub call_id: ::std::string::String,
+    /// The `hard` query parameter.
+    pub hard: ::std::option::Option<bool>,
+    /// The `after` query parameter.
+    pub after: ::std::option::Option<i64>,
+}
 /// Parameters of [`EmailAddresses::get`](crate::email_addresses::EmailAddresses::get) (`GetEmailAddress`).
 ///
 /// Path, query and body fields together; the client puts each where it belongs on the wire.
