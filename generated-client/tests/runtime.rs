@@ -906,7 +906,11 @@ mod generated_shape {
                 false,
                 false,
             )?;
-            let mut req = Request::new(Method::POST, "RotateMachineSecretKey", "/machines/{machine_id}/secret_key/rotate");
+            let mut req = Request::new(
+                Method::POST,
+                "RotateMachineSecretKey",
+                "/machines/{machine_id}/secret_key/rotate",
+            );
             req.path("/machines/");
             req.path_param("machine_id", &params.machine_id)?;
             req.path("/secret_key/rotate");

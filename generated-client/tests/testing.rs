@@ -62,11 +62,7 @@ async fn returns_the_typed_answer_and_records_the_call() {
     assert!(call.query.is_empty());
     assert_eq!(call.body, Some(json!({"previous_token_ttl": 3600})));
     // The key is not recorded, so that printing a call shows none.
-    assert!(
-        call.headers
-            .iter()
-            .all(|(name, _)| name != "authorization")
-    );
+    assert!(call.headers.iter().all(|(name, _)| name != "authorization"));
     assert!(
         call.headers
             .iter()
@@ -144,7 +140,10 @@ async fn matching_on_typed_parameters_picks_the_expectation() {
         "unexpected calls are recorded as well"
     );
     let problem = panic_message(|| mock.verify()).expect("verify fails on an unexpected call");
-    assert!(problem.contains("unexpected call to RotateMachineSecretKey"), "{problem}");
+    assert!(
+        problem.contains("unexpected call to RotateMachineSecretKey"),
+        "{problem}"
+    );
 }
 
 #[tokio::test]
@@ -219,10 +218,7 @@ async fn counts_are_checked_by_verify_and_on_drop() {
 
     // One call too many goes unexpected.
     let mock = MockClerk::start().await;
-    mock.machines()
-        .get_secret_key()
-        .returns(key("ak"))
-        .times(1);
+    mock.machines().get_secret_key().returns(key("ak")).times(1);
     let client = mock.client();
     let params = || clerk_bapi::types::GetMachineSecretKeyParams {
         machine_id: "mch_1".into(),

@@ -13,7 +13,14 @@ use super::types::{Scope, type_tokens};
 
 /// The methods `MockClerk` has of its own (through `MockServer`): a group named like one of them
 /// gets its accessor under another name, so that it does not hide the method.
-const OWN_METHODS: &[&str] = &["calls", "client", "client_builder", "start", "uri", "verify"];
+const OWN_METHODS: &[&str] = &[
+    "calls",
+    "client",
+    "client_builder",
+    "start",
+    "uri",
+    "verify",
+];
 
 /// The accessor of `group` on `MockClerk`: the client's accessor name, or `<name>_group` when
 /// that is one of `MockClerk`'s own methods.
@@ -80,7 +87,10 @@ pub(super) fn emit_testing(api: &Api) -> TokenStream {
 fn emit_group(group: &Group) -> TokenStream {
     let mock = format_ident!("{}Mock", group.handle);
     let doc = format!(" Expectations of the `{}` operations.", group.api_name);
-    let methods = group.operations.iter().map(|op| emit_expectation(group, op));
+    let methods = group
+        .operations
+        .iter()
+        .map(|op| emit_expectation(group, op));
     quote! {
         #[doc = #doc]
         pub struct #mock<'a>(&'a MockServer);

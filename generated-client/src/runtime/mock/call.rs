@@ -3,6 +3,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use percent_encoding::percent_decode_str;
+
 use crate::runtime::FilePart;
 
 /// One request the test double received, in the form tests check it.
@@ -27,6 +29,8 @@ pub struct Call {
     pub body: Option<Value>,
     /// The parts of a `multipart/form-data` body, when the request had one.
     pub parts: Vec<Part>,
+    /// The query as sent, still percent-encoded, to cut comma-separated lists.
+    pub(super) raw_query: String,
 }
 
 /// One part of a `multipart/form-data` request body.
@@ -45,43 +49,39 @@ pub struct Part {
 impl Call {
     /// The path parameter `name`, as the type of its field.
     pub fn path_param<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
-        let values = self
-            .path_params
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str());
-        lenient(name, values, false)
+        let values = pick(&self.path_params, name);
+        lenient(name, &values, &owned(&values))
     }
 
     /// The query parameter `name` (all its values, for a list), as the type of its field.
     pub fn query_param<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
-        let values = self
-            .query
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str());
-        lenient(name, values, false)
+        let values = pick(&self.query, name);
+        lenient(name, &values, &owned(&values))
     }
 
     /// A query parameter sent as one comma-separated value, as the type of its (list) field.
     pub fn query_csv<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
-        let values = self
-            .query
-            .iter()
-            .filter(|(n, _)| n == name)
-            .flat_map(|(_, v)| v.split(','));
-        lenient(name, values, true)
+        // Cut before decoding: a comma inside a value was sent escaped.
+        let items: Vec<String> = self
+            .raw_query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .filter(|(n, _)| decode(n) == name)
+            .flat_map(|(_, v)| v.split(',').map(decode))
+            .collect();
+        let values = pick(&self.query, name);
+        lenient(name, &values, &items)
     }
 
     /// The header parameter `name` (comma-separated for a list), as the type of its field.
     pub fn header<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
-        let values = self
-            .headers
+        let values = pick(&self.headers, &name.to_ascii_lowercase());
+        let items: Vec<String> = values
             .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .flat_map(|(_, v)| v.split(','))
-            .map(str::trim);
-        lenient(name, values, false)
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_owned())
+            .collect();
+        lenient(name, &values, &items)
     }
 
     /// The member `name` of the JSON body, as the type of its field (absent reads as `null`).
@@ -120,13 +120,14 @@ impl Call {
 
     /// The text parts named `name` of a multipart body, as the type of their field.
     pub fn part<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
-        let values = self
+        let items: Vec<String> = self
             .parts
             .iter()
             .filter(|p| p.name == name && p.file_name.is_none())
             .map(|p| String::from_utf8_lossy(&p.bytes).into_owned())
-            .collect::<Vec<_>>();
-        lenient(name, values.iter().map(String::as_str), false)
+            .collect();
+        let values: Vec<&str> = items.iter().map(String::as_str).collect();
+        lenient(name, &values, &items)
     }
 
     /// The file part named `name` of a multipart body, for a `FilePart` or `Option<FilePart>`
@@ -143,6 +144,19 @@ impl Call {
             });
         T::from_file(file).ok_or_else(|| format!("no file part `{name}`"))
     }
+}
+
+/// The values of `name` among `pairs`.
+fn pick<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+fn owned(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| (*v).to_owned()).collect()
 }
 
 /// The types a file field of a parameter struct has.
@@ -164,34 +178,27 @@ impl FromFile for Option<FilePart> {
 }
 
 /// Reads text values (from a path, query, header or form) as `T`: numbers and booleans as such
-/// when `T` wants them, else as strings; several values (or `list`) as a list, none as `null`.
-fn lenient<'a, T: DeserializeOwned>(
+/// when `T` wants them, else as strings. `values` are tried first (none is `null`, several a
+/// list), then `items`, the values cut into list elements, as a list.
+fn lenient<T: DeserializeOwned>(
     name: &str,
-    values: impl Iterator<Item = &'a str>,
-    list: bool,
+    values: &[&str],
+    items: &[String],
 ) -> Result<T, String> {
-    let values: Vec<&str> = values.collect();
-    let shape = |typed: bool, list: bool| {
-        let one = |v: &str| match serde_json::from_str::<Value>(v) {
-            Ok(value @ (Value::Number(_) | Value::Bool(_))) if typed => value,
-            _ => Value::String(v.to_owned()),
-        };
-        match values.as_slice() {
-            [] if !list => Value::Null,
-            [value] if !list => one(value),
-            many => Value::Array(many.iter().map(|v| one(v)).collect()),
-        }
+    let one = |v: &str, typed: bool| match serde_json::from_str::<Value>(v) {
+        Ok(value @ (Value::Number(_) | Value::Bool(_))) if typed => value,
+        _ => Value::String(v.to_owned()),
     };
-    // A value read as a number that `T` wants as a string (an id made of digits), or a list of
-    // one value that was read as a scalar, gets a second chance in the other shape.
-    let attempts = [
-        shape(true, list),
-        shape(false, list),
-        shape(true, true),
-        shape(false, true),
-    ];
+    let scalar = |typed: bool| match values {
+        [] => Value::Null,
+        [value] => one(value, typed),
+        many => Value::Array(many.iter().map(|v| one(v, typed)).collect()),
+    };
+    let list = |typed: bool| Value::Array(items.iter().map(|v| one(v, typed)).collect());
+    // A value read as a number that `T` wants as a string (an id made of digits), or a list that
+    // came as one value, gets another chance in the other shape.
     let mut last = None;
-    for attempt in attempts {
+    for attempt in [scalar(true), scalar(false), list(true), list(false)] {
         match serde_json::from_value(attempt) {
             Ok(value) => return Ok(value),
             Err(error) => last = Some(error),
@@ -201,4 +208,9 @@ fn lenient<'a, T: DeserializeOwned>(
         Some(error) => format!("`{name}`: {error}"),
         None => format!("`{name}` could not be read"),
     })
+}
+
+/// Percent-decodes one piece of a query.
+fn decode(text: &str) -> String {
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
 }

@@ -176,7 +176,10 @@ async fn answer(
     let (head, body) = request.into_parts();
     let bytes = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(error) => return Answer::unexpected(format!("MockClerk could not read a body: {error}")).into_response(),
+        Err(error) => {
+            return Answer::unexpected(format!("MockClerk could not read a body: {error}"))
+                .into_response();
+        }
     };
     let method = head.method.as_str().to_owned();
     let path = head.uri.path().to_owned();
@@ -197,6 +200,7 @@ async fn answer(
         path,
         path_params,
         query: head.uri.query().map(decode_query).unwrap_or_default(),
+        raw_query: head.uri.query().unwrap_or_default().to_owned(),
         headers: head
             .headers
             .iter()
