@@ -3,7 +3,10 @@
 //! process. Rounds alternate between the two so that machine noise hits both alike.
 //!
 //! Prints one `key=value` line per figure (read by `cargo xtask bench`). Run with
-//! `cargo bench -p clerk-bapi --bench throughput -- [--rounds N] [--requests N]`.
+//! `cargo bench -p clerk-bapi --bench throughput -- [--rounds N] [--requests N]
+//! [--discard-subscriber]`; `--no-default-features` measures the client without its `tracing`
+//! feature, and `--discard-subscriber` installs a subscriber that takes every span and event and
+//! keeps nothing, so that the spans are built and recorded as with a real one.
 
 use std::time::{Duration, Instant};
 
@@ -78,6 +81,12 @@ fn median(values: &mut [f64]) -> f64 {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rounds = arg("--rounds", 7).max(1);
     let requests = arg("--requests", 2000).max(1);
+    let discard = std::env::args().any(|a| a == "--discard-subscriber");
+    if discard {
+        // The registry alone enables everything, stores each span while it is open, and outputs
+        // nothing.
+        tracing::subscriber::set_global_default(tracing_subscriber::registry())?;
+    }
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/v1", listener.local_addr()?);
     tokio::spawn(serve(listener));
@@ -163,5 +172,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         median(&mut ratios)
     );
     println!("rounds={rounds} requests_per_round={requests}");
+    println!(
+        "tracing={} subscriber={}",
+        if cfg!(feature = "tracing") { "on" } else { "off" },
+        if discard { "discard" } else { "none" }
+    );
     Ok(())
 }

@@ -218,22 +218,42 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn std::io::Write) -> Resu
     });
 
     // The client against hand-written reqwest, on an in-process loopback server.
-    let throughput = throughput(root, &plan)?;
+    let with_tracing = throughput(root, &plan, &[], &[])?;
     rows.push(Row {
         figure: "rotate_secret_key through the client".into(),
-        value: throughput.client,
+        value: with_tracing.client,
         target: String::new(),
     });
     rows.push(Row {
         figure: "the same request by hand with reqwest".into(),
-        value: throughput.by_hand,
+        value: with_tracing.by_hand,
         target: String::new(),
     });
     rows.push(Row {
         figure: "client ÷ hand-written throughput".into(),
-        value: throughput.ratio_text,
-        target: verdict(throughput.ratio >= 0.95, "≥ 0.95×"),
+        value: with_tracing.ratio_text,
+        target: verdict(with_tracing.ratio >= 0.95, "≥ 0.95×"),
     });
+    // The same with spans built and dropped by a subscriber, and without the `tracing` feature.
+    for (figure, cargo_args, bench_args) in [
+        (
+            "  the same, tracing with a subscriber that discards",
+            &[][..],
+            &["--discard-subscriber"][..],
+        ),
+        (
+            "  the same, without the tracing feature",
+            &["--no-default-features"][..],
+            &[][..],
+        ),
+    ] {
+        let variant = throughput(root, &plan, cargo_args, bench_args)?;
+        rows.push(Row {
+            figure: figure.into(),
+            value: variant.ratio_text,
+            target: String::new(),
+        });
+    }
 
     // Dev-profile build time of the client crate alone, dependencies already built.
     let machines_build = build_time(root, &root.join("generated-client"), None, plan.build_runs)?;
@@ -438,19 +458,20 @@ struct Throughput {
     ratio_text: String,
 }
 
-/// Runs the client crate's throughput bench (release) and reads its figures.
-fn throughput(root: &Path, plan: &Plan) -> Result<Throughput> {
+/// Runs the client crate's throughput bench (release) and reads its figures; `cargo_args` go to
+/// `cargo bench` (features), `bench_args` to the bench.
+fn throughput(
+    root: &Path,
+    plan: &Plan,
+    cargo_args: &[&str],
+    bench_args: &[&str],
+) -> Result<Throughput> {
     let output = Command::new(cargo())
         .current_dir(root)
-        .args([
-            "bench",
-            "--quiet",
-            "-p",
-            "clerk-bapi",
-            "--bench",
-            "throughput",
-            "--",
-        ])
+        .args(["bench", "--quiet", "-p", "clerk-bapi", "--bench", "throughput"])
+        .args(cargo_args)
+        .arg("--")
+        .args(bench_args)
         .args([
             "--rounds",
             &plan.rounds.to_string(),
