@@ -174,7 +174,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("rounds={rounds} requests_per_round={requests}");
     println!(
         "tracing={} subscriber={}",
-        if cfg!(feature = "tracing") { "on" } else { "off" },
+        if cfg!(feature = "tracing") {
+            "on"
+        } else {
+            "off"
+        },
         if discard { "discard" } else { "none" }
     );
     Ok(())

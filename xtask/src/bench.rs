@@ -468,7 +468,14 @@ fn throughput(
 ) -> Result<Throughput> {
     let output = Command::new(cargo())
         .current_dir(root)
-        .args(["bench", "--quiet", "-p", "clerk-bapi", "--bench", "throughput"])
+        .args([
+            "bench",
+            "--quiet",
+            "-p",
+            "clerk-bapi",
+            "--bench",
+            "throughput",
+        ])
         .args(cargo_args)
         .arg("--")
         .args(bench_args)
