@@ -88,9 +88,10 @@ const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 /// of its main thread, with room to spare.
 const MAX_NESTING: usize = 32;
 
-/// The modules the generator writes besides one per group (`generated/mod.rs` and
-/// `generated/types.rs`): a group whose module had one of these names would overwrite that file.
-const RESERVED_MODULES: &[&str] = &["mod", "types"];
+/// The modules the generator writes besides one per group (`generated/mod.rs`,
+/// `generated/types.rs` and the test double's `generated/testing.rs`): a group whose module had one
+/// of these names would overwrite that file.
+const RESERVED_MODULES: &[&str] = &["mod", "testing", "types"];
 
 /// The name of the flattened map that keeps members beyond a struct's named fields.
 const ADDITIONAL_FIELD: &str = "additional_properties";

@@ -287,7 +287,7 @@ fn layout_failure(output: &Output) -> Option<Verdict> {
         })
     };
     let prefix = format!("{}/", generator::GENERATED_DIR);
-    for required in ["mod.rs", "types.rs"] {
+    for required in ["mod.rs", "testing.rs", "types.rs"] {
         if !output.files.contains_key(&format!("{prefix}{required}")) {
             return fail(format!("no {prefix}{required} among the output files"));
         }
@@ -307,7 +307,7 @@ fn layout_failure(output: &Output) -> Option<Verdict> {
             ));
         }
     }
-    if output.files.len() != output.groups + 2 {
+    if output.files.len() != output.groups + 3 {
         return fail(format!(
             "{} groups but {} files ({}): a group's module overwrote another file",
             output.groups,
