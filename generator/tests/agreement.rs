@@ -69,6 +69,53 @@ fn upstream_and_project_documents_generate_the_same_machines_code() {
     }
 }
 
+/// The groups the committed client is generated from (`generated-client/Cargo.toml`): machine
+/// management, minting and checking machine tokens, and the key set JWT-format tokens are checked
+/// with.
+#[test]
+fn upstream_and_project_documents_generate_the_same_machine_auth_code() {
+    let (ours_path, ours) = workspace_file("specs/clerk-bapi.yml");
+    let (upstream_path, upstream) = workspace_file("../shared/specs/clerk-bapi/2026-05-12.yml");
+    let selection = Selection::Only(vec!["jwks".into(), "m2m".into(), "machines".into()]);
+    let ours = generate(
+        Source {
+            name: &ours_path,
+            bytes: &ours,
+        },
+        &selection,
+    )
+    .expect("ours generates");
+    let upstream = generate(
+        Source {
+            name: &upstream_path,
+            bytes: &upstream,
+        },
+        &selection,
+    )
+    .expect("upstream generates");
+    assert_eq!(
+        ours.files.keys().collect::<Vec<_>>(),
+        [
+            "generated/jwks.rs",
+            "generated/m2m.rs",
+            "generated/machines.rs",
+            "generated/mod.rs",
+            "generated/types.rs"
+        ]
+    );
+    assert_eq!(
+        ours.files.keys().collect::<Vec<_>>(),
+        upstream.files.keys().collect::<Vec<_>>()
+    );
+    for (path, text) in &ours.files {
+        assert_eq!(
+            code_only(text),
+            code_only(&upstream.files[path]),
+            "{path} differs"
+        );
+    }
+}
+
 #[test]
 fn every_group_of_the_project_document_matches_upstream() {
     let (ours_path, ours) = workspace_file("specs/clerk-bapi.yml");

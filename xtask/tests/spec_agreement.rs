@@ -419,10 +419,14 @@ fn included_groups_are_complete() {
         .filter_map(Value::as_str)
         .map(str::to_owned)
         .collect();
-    assert!(
-        our_groups.contains("machines"),
-        "our document must include the `machines` group"
-    );
+    // The committed client is generated from these groups: machine management, minting and
+    // checking machine tokens, and the key set that JWT-format machine tokens are checked with.
+    for required in ["jwks", "m2m", "machines"] {
+        assert!(
+            our_groups.contains(required),
+            "our document must include the `{required}` group"
+        );
+    }
     assert!(
         our_groups.len() >= 3,
         "our document should cover `machines` and at least two other groups, found {our_groups:?}"
