@@ -157,6 +157,7 @@ pub struct ClientBuilder {
     retry_policy: Option<RetryPolicy>,
     user_agent_suffix: Option<String>,
     http_client: Option<reqwest::Client>,
+    allow_insecure_http: bool,
 }
 
 impl ClientBuilder {
@@ -168,8 +169,21 @@ impl ClientBuilder {
 
     /// The base URL, with or without a trailing slash; it must be an absolute `http` or `https`
     /// URL without credentials, query or fragment. Defaults to `https://api.clerk.com/v1`.
+    ///
+    /// Plain `http` is accepted only for a loopback host (`localhost`, `127.0.0.1`, `::1`...),
+    /// such as a local mock server: anywhere else the secret key would cross the network
+    /// unencrypted, so [`ClientBuilder::build`] refuses it unless
+    /// [`allow_insecure_http`](Self::allow_insecure_http) says otherwise.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Accepts a plain `http` base URL whose host is not loopback, for example a mock server in
+    /// another container of a test setup. Keys are then sent unencrypted: never use this against
+    /// Clerk itself. Defaults to `false`.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
@@ -236,8 +250,10 @@ impl ClientBuilder {
         })?;
         authorization.set_sensitive(true);
 
-        let base_url =
-            normalize_base_url(self.base_url.as_deref().unwrap_or(crate::DEFAULT_BASE_URL))?;
+        let base_url = normalize_base_url(
+            self.base_url.as_deref().unwrap_or(crate::DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
 
         let mut user_agent = concat!("clerk-bapi-rust/", env!("CARGO_PKG_VERSION")).to_owned();
         if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim)
@@ -294,8 +310,8 @@ impl ClientBuilder {
 }
 
 /// Checks that `raw` is an absolute http(s) URL fit to prefix request paths, and returns it
-/// without a trailing slash.
-fn normalize_base_url(raw: &str) -> Result<String> {
+/// without a trailing slash. Plain `http` must point at a loopback host unless `allow_insecure_http`.
+fn normalize_base_url(raw: &str, allow_insecure_http: bool) -> Result<String> {
     let invalid = |why: &str| Error::Config(format!("invalid base URL: {why}"));
     let url = Url::parse(raw.trim())
         .map_err(|err| invalid(&format!("{err} (expected e.g. https://api.clerk.com/v1)")))?;
@@ -312,7 +328,27 @@ fn normalize_base_url(raw: &str) -> Result<String> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or a fragment"));
     }
+    if url.scheme() == "http" && !allow_insecure_http && !is_loopback(&url) {
+        return Err(invalid(
+            "plain http is only accepted for a loopback host (localhost, 127.0.0.1, ::1), since \
+             the secret key would travel unencrypted; use https, or call \
+             ClientBuilder::allow_insecure_http(true) if this really is intended",
+        ));
+    }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Whether the URL's host is this machine: `localhost` or a loopback address.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    // IPv6 hosts come bracketed (`[::1]`); the URL parser has already normalised IPv4 forms.
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 /// When and how failed attempts are retried.
@@ -441,6 +477,7 @@ pub struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry_policy: Option<RetryPolicy>,
     pub(crate) headers: Vec<(String, String)>,
+    pub(crate) secret_key: Option<Secret>,
 }
 
 impl RequestOptions {
@@ -453,6 +490,31 @@ impl RequestOptions {
     /// The retry policy to use instead of the client's.
     pub fn retry_policy(mut self, retry_policy: RetryPolicy) -> Self {
         self.retry_policy = Some(retry_policy);
+        self
+    }
+
+    /// The key sent as `Authorization: Bearer <key>` instead of the client's, for example a
+    /// machine's secret key (`ak_...`), which minting a machine token requires:
+    ///
+    /// ```no_run
+    /// # async fn run(client: clerk_bapi::Client, machine_key: String) -> clerk_bapi::Result<()> {
+    /// use clerk_bapi::{RequestOptions, types::CreateM2mTokenParams};
+    ///
+    /// let minted = client
+    ///     .m2m()
+    ///     .with_options(RequestOptions::default().secret_key(machine_key))
+    ///     .create_token(CreateM2mTokenParams::default())
+    ///     .await?;
+    /// # let _ = minted;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Operations that need no authentication still send none. The key is redacted from `Debug`
+    /// like the client's own key; a key that cannot be sent in a header fails the call with
+    /// [`Error::Validation`] before anything is sent.
+    pub fn secret_key(mut self, secret_key: impl Into<String>) -> Self {
+        self.secret_key = Some(Secret::new(secret_key));
         self
     }
 
@@ -484,6 +546,7 @@ impl fmt::Debug for RequestOptions {
             .field("timeout", &self.timeout)
             .field("retry_policy", &self.retry_policy)
             .field("header_names", &header_names)
+            .field("secret_key", &self.secret_key)
             .finish()
     }
 }
@@ -495,13 +558,18 @@ mod tests {
     #[test]
     fn base_url_is_normalized_and_checked() {
         assert_eq!(
-            normalize_base_url("https://api.clerk.com/v1/").unwrap(),
+            normalize_base_url("https://api.clerk.com/v1/", false).unwrap(),
             "https://api.clerk.com/v1"
         );
-        assert_eq!(
-            normalize_base_url("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080"
-        );
+        for loopback in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.1",
+            "http://localhost:4010/v1",
+            "http://LOCALHOST",
+            "http://[::1]:8080",
+        ] {
+            assert!(normalize_base_url(loopback, false).is_ok(), "{loopback}");
+        }
         for bad in [
             "api.clerk.com/v1",
             "ftp://api.clerk.com",
@@ -510,10 +578,38 @@ mod tests {
             "https://api.clerk.com/v1#f",
             "",
         ] {
-            let err = normalize_base_url(bad).unwrap_err();
+            let err = normalize_base_url(bad, true).unwrap_err();
             assert!(matches!(err, Error::Config(_)), "{bad}: {err}");
             assert!(!err.to_string().contains("pw"), "{err}");
         }
+    }
+
+    #[test]
+    fn plain_http_to_another_host_needs_an_explicit_opt_in() {
+        for remote in [
+            "http://api.clerk.com/v1",
+            "http://10.0.0.5:8080",
+            "http://localhost.example.com",
+            "http://[2001:db8::1]",
+        ] {
+            let err = normalize_base_url(remote, false).unwrap_err();
+            assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+            assert!(normalize_base_url(remote, true).is_ok(), "{remote}");
+        }
+        let err = Client::builder()
+            .secret_key("sk_live_SECRETVALUE")
+            .base_url("http://api.clerk.com/v1")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert!(!err.to_string().contains("SECRETVALUE"), "{err}");
+        let client = Client::builder()
+            .secret_key("sk_test_1")
+            .base_url("http://mock.internal:4010")
+            .allow_insecure_http(true)
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "http://mock.internal:4010");
     }
 
     #[test]
@@ -556,7 +652,9 @@ mod tests {
 
     #[test]
     fn request_options_debug_hides_header_values() {
-        let options = RequestOptions::default().header("x-token", "tok_SECRETVALUE");
+        let options = RequestOptions::default()
+            .header("x-token", "tok_SECRETVALUE")
+            .secret_key("ak_SECRETVALUE");
         let printed = format!("{options:?}");
         assert!(
             printed.contains("x-token") && !printed.contains("SECRETVALUE"),

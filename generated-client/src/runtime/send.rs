@@ -204,7 +204,11 @@ impl<'a> Handle<'a> {
             inner.api_version.clone(),
         );
         if request.auth {
-            headers.insert(header::AUTHORIZATION, inner.authorization.clone());
+            let authorization = match self.options.as_ref().and_then(|o| o.secret_key.as_ref()) {
+                Some(key) => per_call_authorization(key)?,
+                None => inner.authorization.clone(),
+            };
+            headers.insert(header::AUTHORIZATION, authorization);
         }
         // A multipart body gets its `Content-Type` (with the boundary) from the form itself.
         if let Some(Body::Json(_)) = request.body {
@@ -249,6 +253,23 @@ impl<'a> Handle<'a> {
         }
         Ok(headers)
     }
+}
+
+/// `Bearer <key>` for a key given per call with [`RequestOptions::secret_key`], marked sensitive
+/// so that `http`'s `Debug` redacts it; a key that cannot be a header value fails the call.
+fn per_call_authorization(key: &crate::Secret) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).map_err(
+        |_| {
+            ValidationError::new(
+                "secret_key",
+                REDACTED,
+                "cannot be sent",
+                "it must only contain characters allowed in an HTTP header",
+            )
+        },
+    )?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// How long to wait before the next attempt, or `None` when `error` is final.
