@@ -1,6 +1,7 @@
 //! The crate's error types: one [`Error`] for every failure, and the Clerk error payload it carries.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -95,6 +96,19 @@ pub enum Error {
     /// user-agent suffix, or an HTTP client that could not be created.
     #[error("invalid client configuration: {0}")]
     Config(String),
+
+    /// A machine token was refused by [`MachineTokenVerifier`](crate::m2m::MachineTokenVerifier):
+    /// the [`TokenError`] says why. The token itself is never part of the error.
+    #[error("machine token refused: {0}")]
+    Token(TokenError),
+
+    /// The failure of one request made on behalf of several concurrent callers: the JWKS fetch
+    /// of a [`MachineTokenVerifier`](crate::m2m::MachineTokenVerifier) or the mint of a
+    /// [`TokenProvider`](crate::m2m::TokenProvider), which make one request however many callers
+    /// wait for it, and hand each of them the same error. `Display` and the helper methods
+    /// ([`Error::status`], [`Error::is_retryable`]...) see through it.
+    #[error(transparent)]
+    Shared(Arc<Error>),
 }
 
 impl Error {
@@ -103,6 +117,7 @@ impl Error {
         match self {
             Self::Api(api) => Some(api.status),
             Self::Decode { status, .. } => Some(*status),
+            Self::Shared(shared) => shared.status(),
             _ => None,
         }
     }
@@ -111,6 +126,16 @@ impl Error {
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Self::Api(api) => Some(api),
+            Self::Shared(shared) => shared.api_error(),
+            _ => None,
+        }
+    }
+
+    /// Why a machine token was refused, for [`Error::Token`].
+    pub fn token_error(&self) -> Option<&TokenError> {
+        match self {
+            Self::Token(token) => Some(token),
+            Self::Shared(shared) => shared.token_error(),
             _ => None,
         }
     }
@@ -132,6 +157,7 @@ impl Error {
             Self::Api(api) => is_retryable_status(api.status),
             Self::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
             Self::Timeout { .. } => true,
+            Self::Shared(shared) => shared.is_retryable(),
             _ => false,
         }
     }
@@ -142,6 +168,7 @@ impl Error {
         match self {
             Self::Timeout { .. } => true,
             Self::Transport { source, .. } => source.is_timeout(),
+            Self::Shared(shared) => shared.is_timeout(),
             _ => false,
         }
     }
@@ -151,6 +178,12 @@ impl Error {
 /// usually temporary. 501 (not implemented) and 505 are permanent, so they are left out.
 pub(crate) fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
+}
+
+impl From<TokenError> for Error {
+    fn from(err: TokenError) -> Self {
+        Self::Token(err)
+    }
 }
 
 impl From<ValidationError> for Error {
@@ -300,6 +333,73 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// Why a machine token was refused.
+///
+/// Every variant names a reason a service can act on (answer 401, log, alert) without the token
+/// itself: no variant holds the token or a piece of it. Values read from the token's header (a key
+/// id, an algorithm, a category) are shortened and printed on one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The token is neither an opaque machine token (`mt_...`) nor a JWT; nothing was sent.
+    #[error("the token is neither an opaque machine token (mt_...) nor a JWT")]
+    UnrecognizedFormat,
+    /// The token looks like a JWT but cannot be read: bad encoding, bad JSON, or a claim of the
+    /// wrong type or missing.
+    #[error("the token is malformed: {0}")]
+    Malformed(String),
+    /// The token's expiration time has passed (beyond the allowed clock skew), or Clerk reports
+    /// it expired.
+    #[error("the token has expired")]
+    Expired,
+    /// The token's `nbf` or `iat` lies in the future (beyond the allowed clock skew).
+    #[error("the token is not valid yet ({claim} is in the future)")]
+    NotYetValid {
+        /// The claim at fault: `nbf` or `iat`.
+        claim: &'static str,
+    },
+    /// The signature does not match the token under the instance's key.
+    #[error("the token's signature is invalid")]
+    BadSignature,
+    /// No key of the instance's JWKS has the token's `kid`, even after fetching the key set again.
+    #[error("no key with id {kid:?} in the instance's JWKS")]
+    UnknownKey {
+        /// The key id named by the token's header (shortened).
+        kid: String,
+    },
+    /// The token's algorithm is refused: `none`, an HMAC algorithm, one this crate does not
+    /// support, or one that disagrees with the key named by `kid`.
+    #[error("algorithm {alg:?} is refused: {reason}")]
+    DisallowedAlgorithm {
+        /// The `alg` of the token's header (shortened).
+        alg: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// The token's `cat` header names another category of Clerk token (a session token, for
+    /// example), not a machine token.
+    #[error("the token is of category {category:?}, not a machine token")]
+    WrongCategory {
+        /// The `cat` of the token's header (shortened).
+        category: String,
+    },
+    /// The token's subject is not a machine (`mch_...`).
+    #[error("the token's subject is not a machine (mch_...)")]
+    NotAMachine,
+    /// The token's `iss` is not the issuer the verifier was configured with.
+    #[error("the token was issued by another issuer")]
+    WrongIssuer,
+    /// Clerk reports that the token was revoked.
+    #[error("the token has been revoked{}", reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
+    Revoked {
+        /// The revocation reason recorded by Clerk, if any (shortened).
+        reason: Option<String>,
+    },
+    /// Clerk does not know the opaque token (it answered 404).
+    #[error("Clerk does not know this token")]
+    NotFound,
+}
+
 /// The first `max` characters of `text` on one line: control characters (newlines included)
 /// become spaces so that an excerpt cannot forge extra log lines.
 pub(crate) fn excerpt(text: &str, max: usize) -> String {
@@ -386,6 +486,32 @@ mod tests {
     fn excerpt_cuts_by_chars() {
         assert_eq!(excerpt("héllo", 2), "hé…");
         assert_eq!(excerpt("hé", 2), "hé");
+    }
+
+    #[test]
+    fn token_errors_say_why() {
+        let err = Error::from(TokenError::UnknownKey {
+            kid: "ins_123".into(),
+        });
+        assert_eq!(
+            err.to_string(),
+            "machine token refused: no key with id \"ins_123\" in the instance's JWKS"
+        );
+        assert!(!err.is_retryable());
+        let shared = Error::Shared(Arc::new(err));
+        assert!(shared.token_error().is_some());
+        assert!(shared.to_string().starts_with("machine token refused"));
+        assert_eq!(
+            TokenError::Revoked {
+                reason: Some("leaked".into())
+            }
+            .to_string(),
+            "the token has been revoked (leaked)"
+        );
+        assert_eq!(
+            TokenError::Revoked { reason: None }.to_string(),
+            "the token has been revoked"
+        );
     }
 
     #[test]

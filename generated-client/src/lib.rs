@@ -29,6 +29,7 @@
 
 mod client;
 mod error;
+pub mod m2m;
 #[doc(hidden)]
 pub mod runtime;
 mod secret;
@@ -40,7 +41,7 @@ mod secret;
 mod generated;
 
 pub use client::{Client, ClientBuilder, RequestOptions, RetryPolicy};
-pub use error::{ApiError, ClerkError, ClerkErrors, Error, Result, ValidationError};
+pub use error::{ApiError, ClerkError, ClerkErrors, Error, Result, TokenError, ValidationError};
 pub use generated::*;
 pub use runtime::FilePart;
 pub use secret::Secret;

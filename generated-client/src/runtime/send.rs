@@ -258,16 +258,15 @@ impl<'a> Handle<'a> {
 /// `Bearer <key>` for a key given per call with [`RequestOptions::secret_key`], marked sensitive
 /// so that `http`'s `Debug` redacts it; a key that cannot be a header value fails the call.
 fn per_call_authorization(key: &crate::Secret) -> Result<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).map_err(
-        |_| {
+    let mut value =
+        HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).map_err(|_| {
             ValidationError::new(
                 "secret_key",
                 REDACTED,
                 "cannot be sent",
                 "it must only contain characters allowed in an HTTP header",
             )
-        },
-    )?;
+        })?;
     value.set_sensitive(true);
     Ok(value)
 }
