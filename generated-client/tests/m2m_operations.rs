@@ -293,7 +293,10 @@ async fn a_per_call_key_that_cannot_be_a_header_fails_before_sending() {
         .get_jwks()
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::Validation(v) if v.field == "secret_key"), "{err}");
+    assert!(
+        matches!(&err, Error::Validation(v) if v.field == "secret_key"),
+        "{err}"
+    );
     assert!(!format!("{err} {err:?}").contains("BAD"), "{err:?}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }

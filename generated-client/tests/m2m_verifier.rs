@@ -19,7 +19,10 @@ async fn serve_jwks(keys: &[&TestKey]) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/jwks"))
-        .and(has_header("authorization", format!("Bearer {KEY}").as_str()))
+        .and(has_header(
+            "authorization",
+            format!("Bearer {KEY}").as_str(),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(jwks(keys)))
         .mount(&server)
         .await;
@@ -44,7 +47,10 @@ async fn refusal(verifier: &MachineTokenVerifier, token: &str) -> TokenError {
     let err = verifier.verify(token).await.expect_err("refused");
     let printed = format!("{err} {err:?}");
     for piece in token.split('.').filter(|piece| piece.len() > 8) {
-        assert!(!printed.contains(piece), "the error repeats the token: {printed}");
+        assert!(
+            !printed.contains(piece),
+            "the error repeats the token: {printed}"
+        );
     }
     match err {
         Error::Token(why) => why,
@@ -116,7 +122,10 @@ async fn unsigned_hmac_and_foreign_tokens_are_refused_before_any_request() {
     // `alg: none`, with and without a signature.
     let none = format!("eyJhbGciOiJub25lIiwia2lkIjoiaW5zX3Rlc3RfYSJ9.{payload}.c2ln");
     let why = refusal(&verifier, &none).await;
-    assert!(matches!(&why, TokenError::DisallowedAlgorithm { alg, .. } if alg == "none"), "{why}");
+    assert!(
+        matches!(&why, TokenError::DisallowedAlgorithm { alg, .. } if alg == "none"),
+        "{why}"
+    );
 
     // HMAC, even signed with the public key's text as the secret (the classic confusion attack).
     let mut hmac = header(&a);
@@ -125,7 +134,10 @@ async fn unsigned_hmac_and_foreign_tokens_are_refused_before_any_request() {
         jsonwebtoken::EncodingKey::from_secret(a.jwk["n"].as_str().unwrap().as_bytes()).unwrap();
     let forged = jsonwebtoken::encode(&hmac, &claims(), &secret).unwrap();
     let why = refusal(&verifier, &forged).await;
-    assert!(matches!(why, TokenError::DisallowedAlgorithm { .. }), "{why}");
+    assert!(
+        matches!(why, TokenError::DisallowedAlgorithm { .. }),
+        "{why}"
+    );
     assert!(why.to_string().contains("HMAC"), "{why}");
 
     // A session token (another category).
@@ -146,7 +158,15 @@ async fn unsigned_hmac_and_foreign_tokens_are_refused_before_any_request() {
     assert!(matches!(why, TokenError::Malformed(_)), "{why}");
 
     // Not a token at all.
-    for garbage in ["", "hello", "a.b", "Bearer a.b.c", "mt_", "mt_with space", "ak_123"] {
+    for garbage in [
+        "",
+        "hello",
+        "a.b",
+        "Bearer a.b.c",
+        "mt_",
+        "mt_with space",
+        "ak_123",
+    ] {
         assert_eq!(
             refusal(&verifier, garbage).await,
             TokenError::UnrecognizedFormat,
@@ -187,14 +207,20 @@ async fn signature_and_algorithm_must_match_the_key() {
     let mut rs384 = header(&a);
     rs384.alg = Algorithm::RS384;
     let why = refusal(&verifier, &sign_with(&rs384, &claims(), &a)).await;
-    assert!(matches!(&why, TokenError::DisallowedAlgorithm { alg, .. } if alg == "RS384"), "{why}");
+    assert!(
+        matches!(&why, TokenError::DisallowedAlgorithm { alg, .. } if alg == "RS384"),
+        "{why}"
+    );
 
     // ES256 naming an RSA key.
     let ec = key("ec");
     let mut confused = header(&ec);
     confused.kid = Some(a.kid.clone());
     let why = refusal(&verifier, &sign_with(&confused, &claims(), &ec)).await;
-    assert!(matches!(why, TokenError::DisallowedAlgorithm { .. }), "{why}");
+    assert!(
+        matches!(why, TokenError::DisallowedAlgorithm { .. }),
+        "{why}"
+    );
 }
 
 #[tokio::test]
@@ -272,7 +298,10 @@ async fn the_issuer_is_checked_only_when_configured() {
     strict.verify(&token(&a)).await.expect("the right issuer");
     assert_eq!(refusal(&strict, &other).await, TokenError::WrongIssuer);
     let why = refusal(&strict, &sign(without_claim("iss"))).await;
-    assert!(matches!(&why, TokenError::Malformed(m) if m.contains("iss")), "{why}");
+    assert!(
+        matches!(&why, TokenError::Malformed(m) if m.contains("iss")),
+        "{why}"
+    );
 }
 
 #[test]
