@@ -1,6 +1,7 @@
 //! Conformance of the committed client against an independent server: Stoplight Prism, mocking
-//! Clerk's published document, checks each request of the nine Machines operations against the
-//! document and answers from its schemas, which the client must decode.
+//! Clerk's published document, checks each request of the nine Machines operations (and, in
+//! `conformance_m2m/`, of the `m2m` and `jwks` operations) against the document and answers from
+//! its schemas, which the client must decode.
 //!
 //! # Running
 //!
@@ -48,6 +49,9 @@ use clerk_bapi::types::{
 };
 use clerk_bapi::{Client, Error, RetryPolicy};
 use serde_json::Value;
+
+// The `m2m` and `jwks` operations, in their own file to keep this one readable.
+mod conformance_m2m;
 
 /// JavaScript's `Number.MIN_SAFE_INTEGER`, `-(2^53 - 1)`: Prism's static answer for an integer of
 /// format `int64` without an example.
