@@ -251,3 +251,31 @@ async fn a_token_without_expiration_is_kept() {
     }
     assert_eq!(mints(&server).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_failed_refresh_keeps_the_unexpired_token() {
+    let server = MockServer::start().await;
+    // A 2 s lifetime, refreshed after 1 s (the margin is capped at half the lifetime).
+    mount_minter(&server, OLD_KEY, 2_000, Duration::ZERO).await;
+    let provider = TokenProvider::new(client(&server), OLD_KEY);
+    assert_eq!(provider.token().await.unwrap().expose_secret(), "mt_1");
+
+    // Clerk now fails every mint.
+    Mock::given(method("POST"))
+        .and(path("/v1/m2m_tokens"))
+        .respond_with(ResponseTemplate::new(503))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    // Due for refresh, the refresh fails, but the token still works for a while: no gap.
+    assert_eq!(provider.token().await.unwrap().expose_secret(), "mt_1");
+    assert_eq!(mints(&server).await.len(), 2);
+
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let err = provider
+        .token()
+        .await
+        .expect_err("expired and not replaced");
+    assert_eq!(err.status(), Some(503));
+}

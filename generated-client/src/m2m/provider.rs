@@ -59,11 +59,22 @@ struct ProviderInner {
     finished: AtomicU64,
 }
 
-/// A minted token and when to stop handing it out.
+/// A minted token, when to replace it, and when it stops working.
 struct Cached {
     token: Secret,
     /// `None` for a token that never expires.
     refresh_at: Option<Instant>,
+    /// `None` for a token that never expires.
+    expires_at: Option<Instant>,
+}
+
+/// Which cached token is good enough.
+#[derive(Clone, Copy)]
+enum Use {
+    /// One not yet due for refresh: what callers normally get.
+    Fresh,
+    /// One not yet expired: what callers get when minting its replacement failed.
+    Unexpired,
 }
 
 impl TokenProvider {
@@ -92,20 +103,24 @@ impl TokenProvider {
 
     /// A token to present to another service, minted now or earlier.
     ///
-    /// When several callers find no usable token at once, one mint serves all of them; if it
-    /// fails, each gets the same error as [`Error::Shared`], and the next call tries again.
+    /// When several callers find no usable token at once, one mint serves all of them. If it
+    /// fails, the cached token is still handed out while it has not expired (only its refresh
+    /// failed); otherwise each caller gets the same error as [`Error::Shared`]. Either way the
+    /// next call tries to mint again.
     pub async fn token(&self) -> Result<Secret> {
         let seen = self.inner.finished.load(Ordering::Acquire);
-        if let Some(token) = self.cached_token() {
+        if let Some(token) = self.cached_token(Use::Fresh) {
             return Ok(token);
         }
         let mut last_failure = self.inner.flight.lock().await;
         if self.inner.finished.load(Ordering::Acquire) != seen {
             // A mint finished while this caller waited: its outcome answers this caller too.
             if let Some(failure) = last_failure.as_ref() {
-                return Err(Error::Shared(Arc::clone(failure)));
+                return self
+                    .cached_token(Use::Unexpired)
+                    .ok_or_else(|| Error::Shared(Arc::clone(failure)));
             }
-            if let Some(token) = self.cached_token() {
+            if let Some(token) = self.cached_token(Use::Fresh) {
                 return Ok(token);
             }
         }
@@ -123,7 +138,8 @@ impl TokenProvider {
             Err(err) => {
                 let err = Arc::new(err);
                 *last_failure = Some(Arc::clone(&err));
-                Err(Error::Shared(err))
+                self.cached_token(Use::Unexpired)
+                    .ok_or_else(|| Error::Shared(err))
             }
         };
         self.inner.finished.fetch_add(1, Ordering::Release);
@@ -151,17 +167,21 @@ impl TokenProvider {
             .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    /// The cached token, if it is not yet due for refresh.
-    fn cached_token(&self) -> Option<Secret> {
+    /// The cached token, if it is good enough for `usage`.
+    fn cached_token(&self, usage: Use) -> Option<Secret> {
         let cached = self
             .inner
             .cached
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        cached
-            .as_ref()
-            .filter(|c| c.refresh_at.is_none_or(|at| Instant::now() < at))
-            .map(|c| c.token.clone())
+        let cached = cached.as_ref()?;
+        let until = match usage {
+            Use::Fresh => cached.refresh_at,
+            Use::Unexpired => cached.expires_at,
+        };
+        until
+            .is_none_or(|at| Instant::now() < at)
+            .then(|| cached.token.clone())
     }
 
     /// Mints a token with the current machine key.
@@ -190,22 +210,30 @@ impl TokenProvider {
                 min_remaining_ttl_seconds: None,
             })
             .await?;
-        let refresh_at = minted.expiration.and_then(|expiration_ms| {
-            let now_ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0.0, |since| since.as_secs_f64() * 1000.0);
-            // The remaining time is measured against this machine's clock, the lifetime against
-            // Clerk's (both of its timestamps), so that clock skew cannot shrink the lifetime.
-            let remaining = millis(expiration_ms - now_ms);
-            let lifetime = millis(expiration_ms - minted.created_at);
-            // A margin larger than half the lifetime would refresh short-lived tokens at once.
-            let margin = config.refresh_margin.min(lifetime / 2);
-            // An expiration too far away to represent is as good as none.
-            Instant::now().checked_add(remaining.saturating_sub(margin))
-        });
+        let now = Instant::now();
+        let (refresh_at, expires_at) = match minted.expiration {
+            Some(expiration_ms) => {
+                let now_ms = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0.0, |since| since.as_secs_f64() * 1000.0);
+                // The remaining time is measured against this machine's clock, the lifetime
+                // against Clerk's (both of its timestamps), so that clock skew cannot shrink it.
+                let remaining = millis(expiration_ms - now_ms);
+                let lifetime = millis(expiration_ms - minted.created_at);
+                // A margin larger than half the lifetime would refresh short tokens at once.
+                let margin = config.refresh_margin.min(lifetime / 2);
+                // An expiration too far away to represent is as good as none.
+                (
+                    now.checked_add(remaining.saturating_sub(margin)),
+                    now.checked_add(remaining),
+                )
+            }
+            None => (None, None),
+        };
         Ok(Cached {
             token: Secret::new(minted.token),
             refresh_at,
+            expires_at,
         })
     }
 }
