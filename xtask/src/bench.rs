@@ -10,6 +10,8 @@ use std::time::Instant;
 use anyhow::{Context as _, Result, bail};
 use generator::{Selection, Source};
 
+mod m2m;
+
 /// What `cargo xtask bench` was asked for.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -254,6 +256,9 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn std::io::Write) -> Resu
             target: String::new(),
         });
     }
+
+    // Machine tokens checked locally, against bare jsonwebtoken, and under concurrency.
+    rows.extend(m2m::rows(root, plan.rounds, plan.requests * 2)?);
 
     // Dev-profile build time of the client crate alone, dependencies already built.
     let machines_build = build_time(root, &root.join("generated-client"), None, plan.build_runs)?;

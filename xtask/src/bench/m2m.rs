@@ -1,0 +1,79 @@
+//! The machine-token rows of `cargo xtask bench`: local verification through the client's
+//! `MachineTokenVerifier` against bare `jsonwebtoken`, and verifications per second under
+//! concurrency, read from the client crate's `machine_auth` bench.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context as _, Result, bail};
+
+use super::{Row, cargo, verdict};
+
+/// Runs the `machine_auth` bench (release) with `rounds` rounds of `count` verifications each.
+pub(super) fn rows(root: &Path, rounds: usize, count: usize) -> Result<Vec<Row>> {
+    let output = Command::new(cargo())
+        .current_dir(root)
+        .args([
+            "bench",
+            "--quiet",
+            "-p",
+            "clerk-bapi",
+            "--bench",
+            "machine_auth",
+            "--",
+        ])
+        .args([
+            "--rounds",
+            &rounds.to_string(),
+            "--count",
+            &count.to_string(),
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run the machine_auth bench")?;
+    if !output.status.success() {
+        bail!("the machine_auth bench failed ({})", output.status);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    // Each line reads `key=median min=… max=…`.
+    let figure = |key: &str| -> Result<(f64, f64, f64)> {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{key}=")))
+            .with_context(|| format!("the machine_auth bench printed no `{key}`: {text}"))?;
+        let mut numbers = line
+            .split_whitespace()
+            .filter_map(|part| part.split_once('=')?.1.parse::<f64>().ok());
+        match (numbers.next(), numbers.next(), numbers.next()) {
+            (Some(median), Some(min), Some(max)) => Ok((median, min, max)),
+            _ => bail!("cannot read `{line}`"),
+        }
+    };
+    let micros = |(median, min, max): (f64, f64, f64)| {
+        format!("{:.1} µs ({:.1}–{:.1})", median / 1e3, min / 1e3, max / 1e3)
+    };
+    let (ratio, ratio_min, ratio_max) = figure("ratio")?;
+    let (per_second, ps_min, ps_max) = figure("concurrent_per_sec")?;
+    Ok(vec![
+        Row {
+            figure: "M2M JWT verified locally, warm cache (MachineTokenVerifier)".into(),
+            value: micros(figure("verifier_ns")?),
+            target: String::new(),
+        },
+        Row {
+            figure: "the same check with bare jsonwebtoken".into(),
+            value: micros(figure("jsonwebtoken_ns")?),
+            target: String::new(),
+        },
+        Row {
+            figure: "verifier ÷ bare jsonwebtoken throughput".into(),
+            value: format!("{ratio:.3}× ({ratio_min:.3}–{ratio_max:.3})"),
+            target: verdict(ratio >= 0.9, "≥ 0.9×"),
+        },
+        Row {
+            figure: "concurrent M2M JWT verifications (all cores)".into(),
+            value: format!("{per_second:.0}/s ({ps_min:.0}–{ps_max:.0})"),
+            target: String::new(),
+        },
+    ])
+}
