@@ -142,7 +142,7 @@ pub(super) fn invalid_content_type(name: &str, content_type: &str) -> Error {
     .into()
 }
 
-/// One API request, built by generated code and sent through a [`Handle`].
+/// One API request, built by generated code and sent through a [`Handle`](super::Handle).
 ///
 /// `Debug` shows the query names and the body size but no query value or body byte, since
 /// either may hold a secret.
