@@ -30,6 +30,7 @@
 mod client;
 mod error;
 pub mod m2m;
+mod retry;
 #[doc(hidden)]
 pub mod runtime;
 mod secret;
@@ -40,8 +41,9 @@ mod secret;
 #[allow(deprecated, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 mod generated;
 
-pub use client::{Client, ClientBuilder, RequestOptions, RetryPolicy};
+pub use client::{Client, ClientBuilder, RequestOptions};
 pub use error::{ApiError, ClerkError, ClerkErrors, Error, Result, TokenError, ValidationError};
 pub use generated::*;
+pub use retry::RetryPolicy;
 pub use runtime::FilePart;
 pub use secret::Secret;

@@ -11,10 +11,11 @@ use tokio::time::Instant;
 use super::request::{Body, RESERVED_HEADERS, Request};
 use super::trace::CallTrace;
 use super::validate::REDACTED;
-use crate::client::{Client, RequestOptions, RetryPolicy};
+use crate::client::{Client, RequestOptions};
 use crate::error::{
     ApiError, ClerkErrors, Error, Result, ValidationError, excerpt, is_retryable_status,
 };
+use crate::retry::RetryPolicy;
 
 /// Response headers that carry Clerk's trace id, in the order they are looked at. The
 /// `clerk_trace_id` of the JSON body takes precedence over both.
