@@ -67,7 +67,10 @@ async fn answer(socket: TcpStream, verifier: &MachineTokenVerifier) -> Result<()
         Some(token) => match verifier.verify(&token).await {
             Ok(machine) => (
                 "200 OK",
-                format!("orders for {} (scopes {:?})", machine.subject, machine.scopes),
+                format!(
+                    "orders for {} (scopes {:?})",
+                    machine.subject, machine.scopes
+                ),
             ),
             Err(Error::Token(why)) => ("401 Unauthorized", format!("refused: {why}")),
             Err(err) => ("503 Service Unavailable", format!("cannot check: {err}")),
