@@ -135,7 +135,8 @@ pub fn run(
         Some(path) => (path.clone(), path.display().to_string()),
         None => (root.join(DEFAULT_OUT), DEFAULT_OUT.to_owned()),
     };
-    let default_selection = Selection::default();
+    // The committed client's groups: machines, and the two that machine authentication needs.
+    let default_selection = Selection::Only(["jwks", "m2m", "machines"].map(String::from).to_vec());
     let selection = options
         .select
         .as_ref()

@@ -45,7 +45,7 @@ produce (orphans) are deleted. A run that fails writes nothing.
 Options:
   --spec PATH      OpenAPI document to read [default: specs/clerk-bapi.yml in the workspace]
   --select GROUPS  Comma-separated groups (x-speakeasy-group, else first tag) and operationIds,
-                   or `all` [default: machines]
+                   or `all` [default: jwks,m2m,machines]
   --out DIR        Directory receiving generated/ [default: generated-client/src in the workspace]
   --check          Write nothing; exit 1 if any generated file is stale, missing or orphaned,
                    showing a diff and the command that fixes it

@@ -145,7 +145,7 @@ fn codegen_writes_the_generated_files() {
     ];
     let run = xtask_in(dir.path(), &args);
     assert_eq!(run.code, Some(0), "{run}");
-    assert!(run.stdout.starts_with("generated 9 operations"), "{run}");
+    assert!(run.stdout.starts_with("generated 14 operations"), "{run}");
     assert_eq!(run.stderr, "", "{run}");
 
     let files = generated_files(&out);
@@ -234,7 +234,7 @@ fn check_is_clean_right_after_generating() {
     let n = generated_files(&g.out()).len();
     let run = g.check();
     assert_eq!(run.code, Some(0), "{run}");
-    assert!(run.stdout.contains("generated 9 operations"), "{run}");
+    assert!(run.stdout.contains("generated 14 operations"), "{run}");
     let plural = if n == 1 { "" } else { "s" };
     assert!(
         run.stdout.ends_with(&format!(
