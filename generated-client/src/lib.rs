@@ -29,6 +29,8 @@
 
 mod client;
 mod error;
+// Built on the generated `m2m` and `jwks` groups, so present when they are (see `build.rs`).
+#[cfg(clerk_bapi_machine_auth)]
 pub mod m2m;
 mod retry;
 #[doc(hidden)]

@@ -26,6 +26,7 @@ impl<'a> Jwks<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "GetJWKS",
+            "/jwks",
         );
         req.path("/jwks");
         self.inner.send_json(req).await

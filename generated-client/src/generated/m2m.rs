@@ -53,6 +53,7 @@ impl<'a> M2m<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createM2MToken",
+            "/m2m_tokens",
         );
         req.path("/m2m_tokens");
         req.json(&params)?;
@@ -98,6 +99,7 @@ impl<'a> M2m<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getM2MTokens",
+            "/m2m_tokens",
         );
         req.path("/m2m_tokens");
         req.query("subject", &params.subject);
@@ -131,6 +133,7 @@ impl<'a> M2m<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "revokeM2MToken",
+            "/m2m_tokens/{m2m_token_id}/revoke",
         );
         req.path("/m2m_tokens/");
         req.path_param("m2m_token_id", &params.m2m_token_id)?;
@@ -154,6 +157,7 @@ impl<'a> M2m<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "verifyM2MToken",
+            "/m2m_tokens/verify",
         );
         req.path("/m2m_tokens/verify");
         req.json(&params)?;

@@ -17,6 +17,11 @@ impl MockClerk {
         Self(
             MockServer::start(
                     &[
+                        ("GET", "/jwks", "GetJWKS"),
+                        ("POST", "/m2m_tokens", "createM2MToken"),
+                        ("GET", "/m2m_tokens", "getM2MTokens"),
+                        ("POST", "/m2m_tokens/{m2m_token_id}/revoke", "revokeM2MToken"),
+                        ("POST", "/m2m_tokens/verify", "verifyM2MToken"),
                         ("POST", "/machines", "CreateMachine"),
                         ("POST", "/machines/{machine_id}/scopes", "CreateMachineScope"),
                         ("DELETE", "/machines/{machine_id}", "DeleteMachine"),
@@ -43,9 +48,98 @@ impl MockClerk {
                 .await,
         )
     }
+    /// Expectations of the `jwks` operations.
+    pub fn jwks(&self) -> JwksMock<'_> {
+        JwksMock(&self.0)
+    }
+    /// Expectations of the `m2m` operations.
+    pub fn m2m(&self) -> M2mMock<'_> {
+        M2mMock(&self.0)
+    }
     /// Expectations of the `machines` operations.
     pub fn machines(&self) -> MachinesMock<'_> {
         MachinesMock(&self.0)
+    }
+}
+/// Expectations of the `jwks` operations.
+pub struct JwksMock<'a>(&'a MockServer);
+impl JwksMock<'_> {
+    /// Expects calls of `Jwks::get_jwks` (`GetJWKS`).
+    pub fn get_jwks(&self) -> Expect<(), crate::types::Jwks> {
+        Expect::new(self.0, "GetJWKS", crate::runtime::mock::Answer::json, |_| Ok(()))
+    }
+}
+/// Expectations of the `m2m` operations.
+pub struct M2mMock<'a>(&'a MockServer);
+impl M2mMock<'_> {
+    /// Expects calls of `M2m::create_token` (`createM2MToken`).
+    pub fn create_token(
+        &self,
+    ) -> Expect<
+        crate::types::CreateM2mTokenParams,
+        crate::types::CreateM2mTokenResponse,
+    > {
+        Expect::new(
+            self.0,
+            "createM2MToken",
+            crate::runtime::mock::Answer::json,
+            |c| Ok(crate::types::CreateM2mTokenParams {
+                token_format: c.body_member("token_format")?,
+                seconds_until_expiration: c.body_nullable("seconds_until_expiration")?,
+                claims: c.body_nullable("claims")?,
+                min_remaining_ttl_seconds: c.body_member("min_remaining_ttl_seconds")?,
+            }),
+        )
+    }
+    /// Expects calls of `M2m::list_tokens` (`getM2MTokens`).
+    pub fn list_tokens(
+        &self,
+    ) -> Expect<crate::types::GetM2mTokensParams, crate::types::GetM2mTokensResponse> {
+        Expect::new(
+            self.0,
+            "getM2MTokens",
+            crate::runtime::mock::Answer::json,
+            |c| Ok(crate::types::GetM2mTokensParams {
+                subject: c.query_param("subject")?,
+                revoked: c.query_param("revoked")?,
+                expired: c.query_param("expired")?,
+                limit: c.query_param("limit")?,
+                offset: c.query_param("offset")?,
+            }),
+        )
+    }
+    /// Expects calls of `M2m::revoke_token` (`revokeM2MToken`).
+    pub fn revoke_token(
+        &self,
+    ) -> Expect<
+        crate::types::RevokeM2mTokenParams,
+        crate::types::RevokeM2mTokenResponse,
+    > {
+        Expect::new(
+            self.0,
+            "revokeM2MToken",
+            crate::runtime::mock::Answer::json,
+            |c| Ok(crate::types::RevokeM2mTokenParams {
+                m2m_token_id: c.path_param("m2m_token_id")?,
+                revocation_reason: c.body_nullable("revocation_reason")?,
+            }),
+        )
+    }
+    /// Expects calls of `M2m::verify_token` (`verifyM2MToken`).
+    pub fn verify_token(
+        &self,
+    ) -> Expect<
+        crate::types::VerifyM2mTokenParams,
+        crate::types::VerifyM2mTokenResponse,
+    > {
+        Expect::new(
+            self.0,
+            "verifyM2MToken",
+            crate::runtime::mock::Answer::json,
+            |c| Ok(crate::types::VerifyM2mTokenParams {
+                token: c.body_member("token")?,
+            }),
+        )
     }
 }
 /// Expectations of the `machines` operations.

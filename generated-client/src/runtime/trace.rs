@@ -154,5 +154,8 @@ fn error_type(error: &Error) -> tracing::field::DisplayValue<ErrorType> {
         Error::Encode { .. } => ErrorType::Kind("encode"),
         Error::Validation(_) => ErrorType::Kind("validation"),
         Error::Config(_) => ErrorType::Kind("config"),
+        // A call never fails with these (they come from `m2m` around calls); named for completeness.
+        Error::Token(_) => ErrorType::Kind("token"),
+        Error::Shared(_) => ErrorType::Kind("shared"),
     })
 }
