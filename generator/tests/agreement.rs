@@ -100,6 +100,7 @@ fn upstream_and_project_documents_generate_the_same_machine_auth_code() {
             "generated/m2m.rs",
             "generated/machines.rs",
             "generated/mod.rs",
+            "generated/testing.rs",
             "generated/types.rs"
         ]
     );
