@@ -7,8 +7,10 @@
 mod encode;
 #[cfg(feature = "test-util")]
 pub mod mock;
+mod form;
 mod paginate;
 mod request;
+mod security;
 mod send;
 #[cfg(feature = "tracing")]
 mod trace;
@@ -16,14 +18,19 @@ mod trace;
 #[cfg(not(feature = "tracing"))]
 #[path = "runtime/no_trace.rs"]
 mod trace;
+mod server;
 mod unions;
 mod validate;
 
 pub use encode::{PathValue, QueryValue, StringEnum};
+pub use form::FormStyle;
 pub use paginate::paginate;
 pub use request::{FilePart, Request};
 pub use reqwest::Method;
+pub(crate) use security::Credentials;
+pub use security::{Credential, SchemeKind, SecurityScheme};
 pub use send::Handle;
+pub(crate) use server::server_url;
 pub use unions::{decode, serialize_tagged, tag, try_decode};
 pub use validate::{
     check_alternatives, check_int, check_items, check_len, check_len_secret, check_number,
