@@ -67,8 +67,9 @@ value).
 The copies share the target directory target/verify, so dependencies are compiled once.
 
 Options:
-  --spec PATH       A document to verify; repeat for several [default: the three documents
-                    ../shared/specs/clerk-bapi/{2025-04-10,2025-11-10,2026-05-12}.yml beside the workspace]
+  --spec PATH       A document to verify; repeat for several [default: the four documents
+                    ../shared/specs/clerk-bapi/{2025-04-10,2025-11-10,2026-05-12}.yml and
+                    ../shared/specs/clerk-fapi/2025-11-10.yml beside the workspace]
   --keep DIR        Also leave each copy in DIR/<document name>/ for inspection [default: the
                     copies, built in target/verify/work/, are removed]
   --allow-skipped   For development only, never in CI: report skipped operations as warnings
@@ -97,8 +98,8 @@ const FUZZ_USAGE: &str = "\
 Usage: cargo xtask fuzz [--seconds N] [--seed N] [--corpus DIR] [--timeout N]
 
 Mutate OpenAPI documents (the fixtures, specs/clerk-bapi.yml, the behaviour tests' document, and
-pieces of Clerk's documents in ../shared/specs/clerk-bapi/ when present) and run each through the
-generator, with every operation selected and with a random selection. A panic, an internal error,
+pieces of Clerk's documents in ../shared/specs/clerk-bapi/ and clerk-fapi/ when present) and run
+each through the generator, with every operation selected and with a random selection. A panic, an internal error,
 an error that does not name the document, output that differs between two runs on the same input,
 an input that takes longer than the limit, or one that kills the process (a stack overflow, running
 out of memory) is a failure: each distinct failure is minimised, saved into the corpus directory and

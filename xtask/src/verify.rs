@@ -34,10 +34,11 @@ use generator::{Example, Output, Selection, Source};
 use crate::codegen::{Generate, count, validate_output_path};
 
 /// The documents verified when no `--spec` is given, relative to the workspace root.
-pub const DEFAULT_SPECS: [&str; 3] = [
+pub const DEFAULT_SPECS: [&str; 4] = [
     "../shared/specs/clerk-bapi/2025-04-10.yml",
     "../shared/specs/clerk-bapi/2025-11-10.yml",
     "../shared/specs/clerk-bapi/2026-05-12.yml",
+    "../shared/specs/clerk-fapi/2025-11-10.yml",
 ];
 /// The target directory shared by every copy, relative to the workspace root.
 pub const TARGET_DIR: &str = "target/verify";
