@@ -35,8 +35,29 @@ fn ok<T>(what: &str, result: clerk_fapi::Result<T>) -> T {
     match result {
         Ok(value) => value,
         Err(Error::Api(api)) => panic!("{what}: Prism answered {}: {api:?}", api.status),
-        Err(err) => panic!("{what}: {err}"),
+        Err(err) => {
+            let cause = std::error::Error::source(&err).map(ToString::to_string);
+            panic!("{what}: {err}; cause: {}", cause.unwrap_or_default())
+        }
     }
+}
+
+/// Like [`ok`], for the operations answering a client (`Client.Client-2`): the request must be
+/// accepted, and the answer must decode or fail on the one known flaw of Prism's static answers
+/// for this document. A SAML account's `saml_connection` is `type: object, nullable: true,
+/// oneOf: [Stubs.SAMLConnection.SAMLAccount]`; Prism's static sampler stops at `type: object` and
+/// answers `{}`, which the only `oneOf` member rejects (it requires `id` and more). The document
+/// does not allow `{}`, so the client is right to refuse it; any other failure fails the test.
+fn accepted<T>(what: &str, result: clerk_fapi::Result<T>) {
+    if let Err(Error::Decode {
+        source, excerpt, ..
+    }) = &result
+        && source.to_string().starts_with("missing field `id`")
+        && excerpt.contains("\"client\"")
+    {
+        return;
+    }
+    ok(what, result);
 }
 
 #[tokio::test]
@@ -52,9 +73,9 @@ async fn a_dev_browser_token_in_the_query() {
 #[tokio::test]
 async fn a_production_browser_cookie() {
     let client = prism().production_browser("client_prism").build().unwrap();
-    ok(
+    accepted(
         "deleteClientSessions",
-        client.client().delete_client_sessions().await,
+        client.client_api().delete_client_sessions().await,
     );
 }
 
@@ -65,10 +86,10 @@ async fn a_native_bearer_token_with_its_flag() {
         .production_native_flag("true")
         .build()
         .unwrap();
-    ok("getClient", client.client().get_client().await);
-    ok(
+    accepted("getClient", client.client_api().get_client().await);
+    accepted(
         "deleteClientSessions",
-        client.client().delete_client_sessions().await,
+        client.client_api().delete_client_sessions().await,
     );
 }
 
@@ -81,7 +102,7 @@ async fn a_form_body_signing_in() {
         password: Some("correct horse".into()),
         ..CreateSignInParams::default()
     };
-    ok(
+    accepted(
         "createSignIn",
         client.sign_ins().create_sign_in(params).await,
     );

@@ -97,6 +97,11 @@ const MAX_NESTING: usize = 32;
 /// of these names would overwrite that file.
 const RESERVED_MODULES: &[&str] = &["mod", "testing", "types"];
 
+/// The modules of the client crate's hand-written root. A group module of the same name would be
+/// shadowed in the crate root's re-export of the generated modules (`client` is a group of Clerk's
+/// Frontend API), so such a group's module and accessor get an `_api` suffix (`client_api`).
+const CRATE_MODULES: &[&str] = &["client", "error", "runtime", "secret", "generated"];
+
 /// The name of the flattened map that keeps members beyond a struct's named fields.
 const ADDITIONAL_FIELD: &str = "additional_properties";
 
@@ -117,7 +122,10 @@ pub fn lower(
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut methods: BTreeMap<(String, String), String> = BTreeMap::new();
     for op in ordered {
-        let module = naming::snake(&op.group_key);
+        let mut module = naming::snake(&op.group_key);
+        if CRATE_MODULES.contains(&naming::bare(&module)) {
+            module = format!("{}_api", naming::bare(&module));
+        }
         if RESERVED_MODULES.contains(&naming::bare(&module)) {
             return Err(Error::new(
                 ErrorKind::NameCollision,
