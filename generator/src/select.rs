@@ -285,3 +285,23 @@ pub fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::Object(_) => "a mapping",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::path_group;
+
+    #[test]
+    fn untagged_operations_are_grouped_by_their_first_path_segment() {
+        let group = |path| path_group(path);
+        assert_eq!(group("/v1/client/sync").as_deref(), Some("client"));
+        assert_eq!(group("/v2beta/{id}/things").as_deref(), Some("things"));
+        assert_eq!(
+            group("/.well-known/jwks.json").as_deref(),
+            Some(".well-known")
+        );
+        assert_eq!(group("/oauth/token").as_deref(), Some("oauth"));
+        assert_eq!(group("/version/{v}").as_deref(), Some("version"));
+        assert_eq!(group("/v1/{id}"), None);
+        assert_eq!(group("/"), None);
+    }
+}
