@@ -5,9 +5,9 @@
 //! hidden from the documentation and is not part of the crate's stable API.
 
 mod encode;
+mod form;
 #[cfg(feature = "test-util")]
 pub mod mock;
-mod form;
 mod paginate;
 mod request;
 mod security;
@@ -15,10 +15,10 @@ mod send;
 #[cfg(feature = "tracing")]
 mod trace;
 // Without the feature, the same calls do nothing, so that `send.rs` has no `cfg` of its own.
+mod server;
 #[cfg(not(feature = "tracing"))]
 #[path = "runtime/no_trace.rs"]
 mod trace;
-mod server;
 mod unions;
 mod validate;
 

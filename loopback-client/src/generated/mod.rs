@@ -3,6 +3,8 @@
 pub mod types;
 pub mod o_auth;
 pub mod sessions;
+#[cfg(feature = "test-util")]
+pub mod testing;
 /// The version of the document this crate was generated from.
 pub const API_VERSION: &str = "v1";
 /// The base URL requests go to unless the client is configured otherwise.

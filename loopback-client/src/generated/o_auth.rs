@@ -27,6 +27,7 @@ impl<'a> OAuth<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "issueToken",
+            "/token",
         );
         req.path("/token");
         req.form(&params, &[])?;
@@ -40,6 +41,7 @@ impl<'a> OAuth<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listKeys",
+            "/keys",
         );
         req.path("/keys");
         req.security(&[&["apiKey"]]);

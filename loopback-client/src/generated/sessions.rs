@@ -27,6 +27,7 @@ impl<'a> Sessions<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createSession",
+            "/sessions",
         );
         req.path("/sessions");
         req.form(&params, &[])?;
@@ -40,6 +41,7 @@ impl<'a> Sessions<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getHealth",
+            "/health",
         );
         req.path("/health");
         req.no_auth();
@@ -54,6 +56,7 @@ impl<'a> Sessions<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listSessions",
+            "/sessions",
         );
         req.path("/sessions");
         self.inner.send_json(req).await
@@ -68,6 +71,7 @@ impl<'a> Sessions<'a> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
             "putAvatar",
+            "/avatar",
         );
         req.path("/avatar");
         req.bytes(params.body, "application/octet-stream");
