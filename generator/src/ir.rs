@@ -27,6 +27,23 @@ pub struct Api {
     pub types: Vec<TypeDef>,
     /// The document's `example`s, each with the type generated for its schema.
     pub examples: Vec<Example>,
+    /// Webhook events sorted by event type: the variants of the generated `WebhookEvent`.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// One webhook event the document describes (`x-webhooks`, or OpenAPI 3.1's `webhooks`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// The event type on the wire, the document's key for the event (`user.created`).
+    pub event_type: String,
+    /// The variant of `WebhookEvent` holding it (`UserCreated`).
+    pub variant: String,
+    /// The payload's type: the struct of the request body the event is delivered with.
+    pub payload: String,
+    /// Documentation from the event's operation.
+    pub docs: Docs,
+    /// Whether the document marks the event deprecated.
+    pub deprecated: bool,
 }
 
 /// An `example` the document gives for a schema, and the Rust type that schema became.

@@ -50,6 +50,8 @@ pub struct Output {
     pub operations: usize,
     /// Number of groups (client accessors) generated.
     pub groups: usize,
+    /// Number of webhook events generated (variants of `WebhookEvent`, besides `Unknown`).
+    pub webhooks: usize,
     /// Operations matched by the selection but not generated: always empty, since anything the
     /// generator cannot express is an error instead. Kept for compatibility.
     pub skipped: Vec<Skipped>,
@@ -75,13 +77,14 @@ pub const GENERATED_DIR: &str = "generated";
 /// Runs the whole pipeline on one document.
 pub fn generate(source: Source<'_>, selection: &Selection) -> Result<Output, Error> {
     let document = load::load(source)?;
-    let selected = select::select(source.name, &document, selection)?;
-    let api = lower::lower(source.name, &document, &selected)?;
+    let (selected, webhooks) = select::select_with_webhooks(source.name, &document, selection)?;
+    let api = lower::lower_with_webhooks(source.name, &document, &selected, &webhooks)?;
     let files = format::emit_and_format(&api)?;
     Ok(Output {
         files,
         operations: api.operation_count(),
         groups: api.groups.len(),
+        webhooks: api.webhooks.len(),
         skipped: Vec::new(),
         examples: api
             .examples

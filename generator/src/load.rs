@@ -84,7 +84,9 @@ fn careful(file: &str, text: &str) -> Result<OpenAPI, Error> {
             format!("invalid YAML merge key: {e}"),
         )
     })?;
+    webhooks_of_3_1(file, &mut value)?;
     check_version(file, &value)?;
+    paths_or_webhooks(file, &mut value)?;
     check_schemas(file, &value)?;
     let document: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = json_pointer(e.path());
@@ -92,6 +94,81 @@ fn careful(file: &str, text: &str) -> Result<OpenAPI, Error> {
         Error::new(ErrorKind::WrongType, file, pointer, tidy(&message))
     })?;
     Ok(document)
+}
+
+/// The extension under which an OpenAPI 3.0 document lists its webhooks (OpenAPI 3.1 has a
+/// `webhooks` field instead): event name → path item, whose one operation's request body is the
+/// payload delivered.
+pub const WEBHOOKS_EXTENSION: &str = "x-webhooks";
+
+/// Reads an OpenAPI 3.1 document that only describes webhooks as the 3.0 document it then is: its
+/// `webhooks` become `x-webhooks`. The schemas must keep to what 3.0 can say, which the parse that
+/// follows checks. A 3.1 document with `paths` is refused: its operations would be read with 3.0
+/// rules, silently wrong where the two differ.
+fn webhooks_of_3_1(file: &str, value: &mut Value) -> Result<(), Error> {
+    let Value::Mapping(map) = value else {
+        return Ok(());
+    };
+    let Some(webhooks) = map.get("webhooks") else {
+        return Ok(());
+    };
+    let version = map.get("openapi").map(scalar_text).unwrap_or_default();
+    if !version.starts_with("3.1") {
+        return Err(Error::new(
+            ErrorKind::NotOpenApi,
+            file,
+            "/webhooks",
+            format!(
+                "`webhooks` is an OpenAPI 3.1 field, but this document is OpenAPI {version}; in a 3.0 document write `{WEBHOOKS_EXTENSION}`"
+            ),
+        ));
+    }
+    if map.contains_key(WEBHOOKS_EXTENSION) {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            file,
+            format!("/{WEBHOOKS_EXTENSION}"),
+            "the document lists webhooks both under `webhooks` and `x-webhooks`; keep one",
+        ));
+    }
+    if map.contains_key("paths") {
+        return Err(Error::new(
+            ErrorKind::NotOpenApi,
+            file,
+            "/openapi",
+            format!(
+                "OpenAPI {version} is read only for documents that describe webhooks alone; this one also has `paths`"
+            ),
+        ));
+    }
+    let webhooks = webhooks.clone();
+    map.remove("webhooks");
+    map.insert(Value::from(WEBHOOKS_EXTENSION), webhooks);
+    map.insert(Value::from("openapi"), Value::from("3.0.3"));
+    Ok(())
+}
+
+/// A document needs operations (`paths`) or webhooks; one with webhooks alone gets an empty `paths`,
+/// which the document model requires.
+fn paths_or_webhooks(file: &str, value: &mut Value) -> Result<(), Error> {
+    let Value::Mapping(map) = value else {
+        return Ok(());
+    };
+    if map.contains_key("paths") {
+        return Ok(());
+    }
+    if !map.contains_key(WEBHOOKS_EXTENSION) {
+        return Err(Error::new(
+            ErrorKind::NotOpenApi,
+            file,
+            "/paths",
+            format!(
+                "the document has neither `paths` nor webhooks (`{WEBHOOKS_EXTENSION}`, or `webhooks` in OpenAPI 3.1), so there is nothing to generate"
+            ),
+        ));
+    }
+    map.insert(Value::from("paths"), Value::Mapping(Mapping::new()));
+    Ok(())
 }
 
 /// How many values (scalars, lists and mappings) a document may hold once its YAML aliases are
@@ -260,6 +337,11 @@ fn check_schemas_at(
                     match key {
                         // Free-form values, never schemas, whatever keys they hold.
                         "example" | "examples" | "default" | "enum" | "links" => stack.push(plain),
+                        // Webhook entries hold path items, whose schemas are checked like those
+                        // of `paths`.
+                        WEBHOOKS_EXTENSION if place == 0 && places.start.is_empty() => {
+                            stack.push((child, at, false, Some(key), via));
+                        }
                         _ if key.starts_with("x-") => stack.push(plain),
                         "items" | "additionalProperties" | "not" if is_schema => {
                             stack.push((child, at, true, None, None));
@@ -461,7 +543,7 @@ fn location_of(error: &serde_yaml::Error) -> String {
 }
 
 /// serde messages end with "at line X column Y" that duplicates our location; keep the first line.
-fn tidy(message: &str) -> String {
+pub(crate) fn tidy(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message);
     match first.find(" at line ") {
         Some(i) => first[..i].to_owned(),
@@ -569,7 +651,7 @@ fn yaml_kind(value: &Value) -> &'static str {
     }
 }
 
-fn json_pointer(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn json_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut pointer = String::new();
     for segment in path.iter() {

@@ -42,6 +42,7 @@ mod security;
 mod servers;
 mod unions;
 mod view;
+mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,7 +58,7 @@ use crate::ir::{
     UnionVariant, Variant,
 };
 use crate::naming::{self, Scope};
-use crate::select::SelectedOperation;
+use crate::select::{SelectedOperation, SelectedWebhook};
 use media::{MediaKind, pick_body_media};
 use view::{Format, Shape, View, shape, view};
 
@@ -111,6 +112,16 @@ pub fn lower(
     document: &OpenAPI,
     selected: &[SelectedOperation<'_>],
 ) -> Result<Api, Error> {
+    lower_with_webhooks(file, document, selected, &[])
+}
+
+/// Lowers the selected operations and webhooks of `document` into the IR.
+pub fn lower_with_webhooks<'a>(
+    file: &'a str,
+    document: &'a OpenAPI,
+    selected: &[SelectedOperation<'a>],
+    webhooks: &'a [SelectedWebhook],
+) -> Result<Api, Error> {
     let mut cx = Lowerer::new(file, document)?;
     // Operations are lowered in a fixed order that does not depend on the document's layout, so
     // that names handed out on collision are the same for any document stating the same facts.
@@ -162,7 +173,9 @@ pub fn lower(
         });
         group.operations.push(operation);
     }
+    let webhooks = cx.webhooks(webhooks)?;
     cx.drain()?;
+    cx.check_webhook_payloads(&webhooks)?;
     for op in selected {
         cx.error_examples(op)?;
     }
@@ -207,6 +220,7 @@ pub fn lower(
         groups,
         types,
         examples: cx.examples.into_values().collect(),
+        webhooks,
     })
 }
 

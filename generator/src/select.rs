@@ -7,6 +7,10 @@ use openapiv3::{OpenAPI, Operation, ReferenceOr};
 
 use crate::error::{Error, ErrorKind, pointer_token};
 
+mod webhooks;
+
+pub use webhooks::{SelectedWebhook, WEBHOOKS_ITEM, webhooks};
+
 /// The extension naming an operation's group (its accessor on the client).
 pub const GROUP_EXTENSION: &str = "x-speakeasy-group";
 
@@ -137,6 +141,44 @@ pub fn select<'a>(
     document: &'a OpenAPI,
     selection: &Selection,
 ) -> Result<Vec<SelectedOperation<'a>>, Error> {
+    let selected = operations(file, document, selection)?;
+    if selected.is_empty() {
+        return Err(empty_selection(file, selection));
+    }
+    Ok(selected)
+}
+
+/// The operations and the webhooks `selection` names; it must name at least one of either.
+pub fn select_with_webhooks<'a>(
+    file: &str,
+    document: &'a OpenAPI,
+    selection: &Selection,
+) -> Result<(Vec<SelectedOperation<'a>>, Vec<SelectedWebhook>), Error> {
+    let selected = operations(file, document, selection)?;
+    let webhooks = webhooks(file, document, selection)?;
+    if selected.is_empty() && webhooks.is_empty() {
+        return Err(empty_selection(file, selection));
+    }
+    Ok((selected, webhooks))
+}
+
+fn empty_selection(file: &str, selection: &Selection) -> Error {
+    Error::new(
+        ErrorKind::EmptySelection,
+        file,
+        "",
+        format!(
+            "the selection `{selection}` matches no operation (groups are named by x-speakeasy-group, else by the first tag) and no webhook (named by event type, or all as `{WEBHOOKS_ITEM}`)"
+        ),
+    )
+}
+
+/// The operations `selection` names, in document order, possibly none.
+fn operations<'a>(
+    file: &str,
+    document: &'a OpenAPI,
+    selection: &Selection,
+) -> Result<Vec<SelectedOperation<'a>>, Error> {
     let mut seen: BTreeMap<&str, String> = BTreeMap::new();
     let mut selected = Vec::new();
     for (path, item) in document.paths.paths.iter() {
@@ -214,16 +256,6 @@ pub fn select<'a>(
                 });
             }
         }
-    }
-    if selected.is_empty() {
-        return Err(Error::new(
-            ErrorKind::EmptySelection,
-            file,
-            "",
-            format!(
-                "the selection `{selection}` matches no operation (groups are named by x-speakeasy-group, else by the first tag)"
-            ),
-        ));
     }
     Ok(selected)
 }

@@ -575,6 +575,7 @@ mod tests {
                 files: files(&[("generated/../lib.rs", "boom")]),
                 operations: 1,
                 groups: 1,
+                webhooks: 0,
                 skipped: vec![],
                 examples: vec![],
             });
@@ -594,6 +595,7 @@ mod tests {
             ]),
             operations: 9,
             groups: 1,
+            webhooks: 0,
             skipped: vec![Skipped {
                 operation_id: "ListThings".into(),
                 reason: "not supported".into(),

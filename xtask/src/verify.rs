@@ -1466,6 +1466,7 @@ components:
             files: BTreeMap::new(),
             operations,
             groups: 2,
+            webhooks: 0,
             skipped: skipped
                 .iter()
                 .map(|id| generator::Skipped {
