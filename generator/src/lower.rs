@@ -246,6 +246,8 @@ struct Lowerer<'a> {
     /// The type of each value-like or alias component schema once lowered, so that an inline
     /// enum or object inside one is one type however often the component is used.
     inline_components: BTreeMap<&'a str, (TypeRef, bool)>,
+    /// The type of each schema written in place inside a component, by pointer, once lowered.
+    inline_at: BTreeMap<String, (TypeRef, bool)>,
     /// Examples met so far, keyed by pointer so each is recorded once.
     examples: BTreeMap<String, crate::ir::Example>,
     /// Inline object and `oneOf`/`anyOf` schemas being lowered, by pointer, with their type names.
@@ -371,6 +373,7 @@ impl<'a> Lowerer<'a> {
             types: BTreeMap::new(),
             inline_stack: BTreeSet::new(),
             inline_components: BTreeMap::new(),
+            inline_at: BTreeMap::new(),
             examples: BTreeMap::new(),
             inline_in_progress: BTreeMap::new(),
             nesting: 0,

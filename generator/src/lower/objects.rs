@@ -153,13 +153,36 @@ impl<'a> Lowerer<'a> {
         required: bool,
         location: Location,
     ) -> Result<Field, Error> {
-        let hint = format!("{parent}{}", naming::camel(property.api_name));
-        let (ty, nullable) = self.type_of(
-            property.schema,
-            &hint,
-            &property.pointer,
-            property.secret_as(),
-        )?;
+        // A component's own property is met once per struct that merges the component through
+        // `allOf`: its type is lowered the first time, named after the component, so that it is
+        // one type whichever struct merges it in. (Body members keep their operation's names.)
+        let owner = component_of_property(&property.pointer)
+            .filter(|_| location == Location::Member)
+            .and_then(|key| self.schema_names.get(key.as_str()).cloned());
+        let (ty, nullable) = match owner
+            .as_ref()
+            .and_then(|_| self.inline_at.get(&property.pointer))
+        {
+            Some(done) => done.clone(),
+            None => {
+                let hint = format!(
+                    "{}{}",
+                    owner.as_deref().unwrap_or(parent),
+                    naming::camel(property.api_name)
+                );
+                let lowered = self.type_of(
+                    property.schema,
+                    &hint,
+                    &property.pointer,
+                    property.secret_as(),
+                )?;
+                if owner.is_some() {
+                    self.inline_at
+                        .insert(property.pointer.clone(), lowered.clone());
+                }
+                lowered
+            }
+        };
         let (description, deprecated) = match property.schema {
             ReferenceOr::Item(schema) => (
                 schema.schema_data.description.as_deref(),
@@ -313,4 +336,16 @@ impl<'a> Lowerer<'a> {
         }
         Ok(c)
     }
+}
+
+/// The component key of a pointer to a component schema's own property
+/// (`/components/schemas/{key}/properties/{name}`).
+fn component_of_property(pointer: &str) -> Option<String> {
+    let rest = pointer.strip_prefix("/components/schemas/")?;
+    let (key, property) = rest.split_once('/')?;
+    let name = property.strip_prefix("properties/")?;
+    if name.contains('/') {
+        return None;
+    }
+    Some(key.replace("~1", "/").replace("~0", "~"))
 }
