@@ -8,6 +8,8 @@ use quote::quote;
 
 use crate::ir::{Api, Docs, Group, Operation, Params, TypeDef};
 
+mod webhooks;
+
 /// The module of generated types, relative to the crate root.
 mod checks;
 mod enums;
@@ -147,6 +149,10 @@ fn docs_or(docs: &Docs, fallback: String) -> TokenStream {
 }
 
 fn emit_root(api: &Api) -> TokenStream {
+    if api.groups.is_empty() {
+        return webhooks::emit_root(api);
+    }
+    let events = webhooks::emit_events(api);
     let modules = std::iter::once(TYPES_MODULE.to_owned())
         .chain(api.groups.iter().map(|g| g.module.clone()))
         .map(|m| {
@@ -180,6 +186,7 @@ fn emit_root(api: &Api) -> TokenStream {
         impl crate::Client {
             #(#accessors)*
         }
+        #events
     }
 }
 

@@ -63,7 +63,8 @@ pub fn webhooks(
                 "the event type is empty",
             ));
         }
-        let item: PathItem = serde_path_to_error::deserialize(item).map_err(|e| {
+        let item = with_responses(item);
+        let item: PathItem = serde_path_to_error::deserialize(&item).map_err(|e| {
             let inner = crate::load::json_pointer(e.path());
             let place = match inner.as_str() {
                 "/" => at.clone(),
@@ -86,6 +87,29 @@ pub fn webhooks(
     selected.sort_by(|a, b| a.event_type.cmp(&b.event_type));
     Ok(selected)
 }
+
+/// The path item with an empty `responses` in each operation that has none: the document model
+/// requires it, but what a receiver answers to a delivery is rarely described.
+fn with_responses(item: &serde_json::Value) -> serde_json::Value {
+    let mut item = item.clone();
+    if let serde_json::Value::Object(methods) = &mut item {
+        for (method, operation) in methods.iter_mut() {
+            if let (true, serde_json::Value::Object(operation)) =
+                (METHODS.contains(&method.as_str()), operation)
+            {
+                operation
+                    .entry("responses")
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            }
+        }
+    }
+    item
+}
+
+/// The keys of a path item that hold operations.
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// The one operation of a webhook's path item: a delivery is one request.
 fn only_operation(file: &str, at: &str, item: PathItem) -> Result<(Operation, String), Error> {
