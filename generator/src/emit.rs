@@ -8,9 +8,6 @@ use quote::quote;
 
 use crate::ir::{Api, Docs, Group, Operation, Params, TypeDef};
 
-mod webhooks;
-
-/// The module of generated types, relative to the crate root.
 mod checks;
 mod enums;
 mod operations;
@@ -19,6 +16,7 @@ mod params;
 mod security;
 mod testing;
 mod types;
+mod webhooks;
 
 use operations::emit_group;
 use params::emit_params;
@@ -27,6 +25,7 @@ use testing::emit_testing;
 pub use types::rust_type;
 use types::{emit_type, types_pieces};
 
+/// The module of generated types, relative to the crate root.
 const TYPES_MODULE: &str = "types";
 
 /// The module of the test double, compiled with the client's `test-util` feature only.

@@ -4,7 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{deprecated_attr, docs_or, ident};
+use super::types::deprecated_attr;
+use super::{docs_or, ident};
 use crate::ir::Api;
 
 /// The root of a document with webhooks and no operations: the types, and `WebhookEvent`. No
