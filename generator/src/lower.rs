@@ -62,6 +62,11 @@ use crate::select::{SelectedOperation, SelectedWebhook};
 use media::{MediaKind, pick_body_media};
 use view::{Format, Shape, View, shape, view};
 
+/// The extension on an object schema listing required members that the service is known to leave
+/// out: they decode as optional. (In a webhook document, members that an event's own examples
+/// leave out are treated the same way.)
+pub const ABSENT_EXTENSION: &str = "x-sometimes-absent";
+
 /// The extension naming an operation's method, or overriding a schema's type name.
 pub const NAME_OVERRIDE_EXTENSION: &str = "x-speakeasy-name-override";
 
@@ -246,6 +251,9 @@ struct Lowerer<'a> {
     /// The type of each value-like or alias component schema once lowered, so that an inline
     /// enum or object inside one is one type however often the component is used.
     inline_components: BTreeMap<&'a str, (TypeRef, bool)>,
+    /// Required members known to be left out, by the pointer of their property: they are lowered
+    /// as optional.
+    absent_members: BTreeSet<String>,
     /// The type of each schema written in place inside a component, by pointer, once lowered.
     inline_at: BTreeMap<String, (TypeRef, bool)>,
     /// Examples met so far, keyed by pointer so each is recorded once.
@@ -293,6 +301,9 @@ struct ObjectParts<'a> {
     additional: Option<(&'a AdditionalProperties, String)>,
     /// The component schemas already merged in through `allOf`.
     merged: BTreeSet<&'a str>,
+    /// Members that a merged schema lists in [`ABSENT_EXTENSION`]: required, but known to be left
+    /// out.
+    absent: BTreeSet<&'a str>,
 }
 
 /// A parameter of an operation, with where it goes and how a list is spelled.
@@ -374,6 +385,7 @@ impl<'a> Lowerer<'a> {
             inline_stack: BTreeSet::new(),
             inline_components: BTreeMap::new(),
             inline_at: BTreeMap::new(),
+            absent_members: BTreeSet::new(),
             examples: BTreeMap::new(),
             inline_in_progress: BTreeMap::new(),
             nesting: 0,

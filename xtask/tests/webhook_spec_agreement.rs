@@ -25,6 +25,10 @@ const PROSE_KEYS: &[&str] = &[
 /// Keys whose values are literal data, compared verbatim.
 const DATA_KEYS: &[&str] = &["default", "enum"];
 
+/// The extension by which our document states what upstream states through its examples: the
+/// required members that Clerk's own examples leave out. It is checked on its own.
+const ABSENT: &str = "x-sometimes-absent";
+
 /// How many event types Clerk's document of 2025-04-15 describes.
 const EVENT_COUNT: usize = 45;
 
@@ -102,7 +106,7 @@ fn strip_at(value: &Value, property_names: bool) -> Value {
                 let name = key.as_str().unwrap_or_default();
                 let child = if property_names {
                     strip_at(child, false)
-                } else if PROSE_KEYS.contains(&name) {
+                } else if PROSE_KEYS.contains(&name) || name == ABSENT {
                     continue;
                 } else if DATA_KEYS.contains(&name) || name.starts_with("x-") {
                     child.clone()
@@ -350,4 +354,47 @@ fn the_comparison_sees_a_changed_fact() {
     let mut found = Vec::new();
     diff(&changed, &strip_prose(&docs.ours), "", &mut found);
     assert_eq!(found.len(), 1, "{found:?}");
+}
+
+#[test]
+fn members_marked_sometimes_absent_are_required_upstream() {
+    let docs = documents();
+    let schemas = lookup(&docs.ours, &["components", "schemas"])
+        .and_then(Value::as_mapping)
+        .expect("our document has schemas");
+    let mut problems = Vec::new();
+    let mut marked = 0;
+    for (name, schema) in schemas {
+        let name = name.as_str().unwrap_or_default();
+        let Some(list) = entry(schema, ABSENT) else {
+            continue;
+        };
+        // Required by the schema itself or by one of its inline `allOf` parts.
+        let upstream = lookup(&docs.upstream, &["components", "schemas", name]);
+        let parts = upstream.into_iter().chain(
+            upstream
+                .and_then(|s| entry(s, "allOf"))
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten(),
+        );
+        let required: BTreeSet<&str> = parts
+            .filter_map(|part| entry(part, "required"))
+            .filter_map(Value::as_sequence)
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for member in list.as_sequence().into_iter().flatten() {
+            marked += 1;
+            match member.as_str() {
+                Some(member) if required.contains(member) => {}
+                _ => problems.push(format!("{name}: {member:?} is not required upstream")),
+            }
+        }
+    }
+    assert_none("sometimes-absent members", &problems);
+    // Which members Clerk's examples leave out is checked where it matters: the committed webhook
+    // module must equal what the upstream document generates (`.ci/run`), and the generator makes
+    // those members optional from the examples there, from this extension here.
+    assert_eq!(marked, 16);
 }

@@ -100,6 +100,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        parts.absent.extend(self.absent_list(schema, pointer)?);
         for (name, property) in v.properties.into_iter().flatten() {
             let property_pointer = format!("{pointer}/properties/{}", pointer_token(name));
             let (resolved, _) = self.resolve(property, &property_pointer)?;
@@ -220,7 +221,11 @@ impl<'a> Lowerer<'a> {
         for (property, field_name) in parts.properties.iter().zip(names) {
             by_wire.insert(property.api_name, field_name.clone());
             // Answers leave write-only members out, so they cannot be required there.
-            let required = parts.required.contains(property.api_name) && !property.write_only;
+            // Nor can members the service is known to leave out.
+            let required = parts.required.contains(property.api_name)
+                && !property.write_only
+                && !parts.absent.contains(property.api_name)
+                && !self.absent_members.contains(&property.pointer);
             fields.push(self.field(property, field_name, &name, required, Location::Member)?);
         }
         let additional = match parts.additional {
@@ -348,4 +353,29 @@ fn component_of_property(pointer: &str) -> Option<String> {
         return None;
     }
     Some(key.replace("~1", "/").replace("~0", "~"))
+}
+
+impl<'a> Lowerer<'a> {
+    /// The member names an object schema lists in [`ABSENT_EXTENSION`].
+    fn absent_list(&self, schema: &'a Schema, pointer: &str) -> Result<Vec<&'a str>, Error> {
+        let Some(list) = schema.schema_data.extensions.get(ABSENT_EXTENSION) else {
+            return Ok(Vec::new());
+        };
+        let names = list.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(serde_json::Value::as_str)
+                .collect::<Option<Vec<_>>>()
+        });
+        names.ok_or_else(|| {
+            self.error(
+                ErrorKind::WrongType,
+                format!("{pointer}/{ABSENT_EXTENSION}"),
+                format!(
+                    "expected a list of member names, found {}",
+                    crate::select::json_kind(list)
+                ),
+            )
+        })
+    }
 }

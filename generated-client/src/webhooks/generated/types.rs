@@ -61,9 +61,11 @@ pub struct BillingPayerEventPayload {
     /// The `email` member.
     pub email: ::std::string::String,
     /// The `organization_id` member.
-    pub organization_id: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub organization_id: ::std::option::Option<::std::string::String>,
     /// The `organization_name` member.
-    pub organization_name: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub organization_name: ::std::option::Option<::std::string::String>,
     /// The `image_url` member.
     pub image_url: ::std::string::String,
     /// The `created_at` member.
@@ -282,19 +284,23 @@ pub struct BillingSubscriptionItem {
     /// The `id` member.
     pub id: ::std::string::String,
     /// The `object` member.
-    pub object: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub object: ::std::option::Option<::std::string::String>,
     /// The `status` member.
     pub status: BillingSubscriptionItemStatus,
     /// The `created_at` member.
-    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub created_at: ::std::option::Option<i64>,
     /// The `updated_at` member.
-    pub updated_at: i64,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub updated_at: ::std::option::Option<i64>,
     /// The `period_start` member.
     pub period_start: i64,
     /// The `period_end` member.
     pub period_end: i64,
     /// The `interval` member.
-    pub interval: BillingSubscriptionItemInterval,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub interval: ::std::option::Option<BillingSubscriptionItemInterval>,
     /// The `plan_id` member.
     #[serde(default)]
     pub plan_id: ::std::option::Option<::std::string::String>,
@@ -1576,7 +1582,10 @@ pub struct Invitation {
     /// The `email_address` member.
     pub email_address: ::std::string::String,
     /// The `public_metadata` member.
-    pub public_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub public_metadata: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// The `revoked` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revoked: ::std::option::Option<bool>,
@@ -1855,10 +1864,10 @@ pub struct OrganizationDomain {
     #[serde(default)]
     pub affiliation_email_address: ::std::option::Option<::std::string::String>,
     /// The `affiliation_verification` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub affiliation_verification: ::std::option::Option<OrganizationDomainVerification>,
     /// The `ownership_verification` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ownership_verification: ::std::option::Option<OrganizationDomainVerification>,
     /// The `verification` member.
     #[deprecated]
@@ -2021,7 +2030,7 @@ pub struct OrganizationDomainVerification {
     #[serde(default)]
     pub expire_at: ::std::option::Option<i64>,
     /// The `verified_at` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub verified_at: ::std::option::Option<i64>,
 }
 /// The `OrganizationInvitationAcceptedEvent` object.
@@ -2058,10 +2067,10 @@ pub struct OrganizationInvitationAcceptedPayload {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub organization_id: ::std::option::Option<::std::string::String>,
     /// The `inviter_id` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inviter_id: ::std::option::Option<::std::string::String>,
     /// The `public_inviter_data` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub public_inviter_data: ::std::option::Option<OrganizationInvitationPublicUserData>,
     /// The `status` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2086,7 +2095,8 @@ pub struct OrganizationInvitationAcceptedPayload {
     /// The `user_id` member.
     pub user_id: ::std::string::String,
     /// The `data` member.
-    pub data: OrganizationInvitationAcceptedPayloadData,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<OrganizationInvitationAcceptedPayloadData>,
 }
 /// The `OrganizationInvitationAcceptedPayloadData` object.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2131,10 +2141,10 @@ pub struct OrganizationInvitationCreatedEventData {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub organization_id: ::std::option::Option<::std::string::String>,
     /// The `inviter_id` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inviter_id: ::std::option::Option<::std::string::String>,
     /// The `public_inviter_data` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub public_inviter_data: ::std::option::Option<OrganizationInvitationPublicUserData>,
     /// The `status` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2236,10 +2246,10 @@ pub struct OrganizationInvitationRevokedEventData {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub organization_id: ::std::option::Option<::std::string::String>,
     /// The `inviter_id` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inviter_id: ::std::option::Option<::std::string::String>,
     /// The `public_inviter_data` member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub public_inviter_data: ::std::option::Option<OrganizationInvitationPublicUserData>,
     /// The `status` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2647,7 +2657,8 @@ pub struct PaymentAttemptEventPayload {
     pub payment_id: ::std::string::String,
     /// The `invoice_id` member.
     #[deprecated]
-    pub invoice_id: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub invoice_id: ::std::option::Option<::std::string::String>,
     /// The `statement_id` member.
     pub statement_id: ::std::string::String,
     /// The `gateway_external_id` member.
@@ -3003,7 +3014,8 @@ pub struct Role {
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `is_creator_eligible` member.
-    pub is_creator_eligible: bool,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_creator_eligible: ::std::option::Option<bool>,
     /// The `permissions` member.
     pub permissions: ::std::vec::Vec<Permission>,
     /// The `created_at` member.
@@ -3593,7 +3605,8 @@ pub struct SmsEventPayload {
     /// The `delivered_by_clerk` member.
     pub delivered_by_clerk: bool,
     /// The `created_at_ms` member.
-    pub created_at_ms: i64,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub created_at_ms: ::std::option::Option<i64>,
 }
 /// The `SubscriptionActiveEvent` object.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
