@@ -11,6 +11,7 @@ use anyhow::{Context as _, Result, bail};
 use generator::{Selection, Source};
 
 mod m2m;
+mod webhooks;
 
 /// What `cargo xtask bench` was asked for.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ struct Plan {
     rounds: usize,
     requests: usize,
     build_runs: usize,
+    /// Signed deliveries verified per round of the webhook comparison.
+    deliveries: usize,
 }
 
 impl Plan {
@@ -41,6 +44,7 @@ impl Plan {
                 rounds: 2,
                 requests: 200,
                 build_runs: 1,
+                deliveries: 500,
             }
         } else {
             Plan {
@@ -50,6 +54,7 @@ impl Plan {
                 rounds: 9,
                 requests: 3000,
                 build_runs: 3,
+                deliveries: 20_000,
             }
         }
     }
@@ -259,6 +264,9 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn std::io::Write) -> Resu
 
     // Machine tokens checked locally, against bare jsonwebtoken, and under concurrency.
     rows.extend(m2m::rows(root, plan.rounds, plan.requests * 2)?);
+
+    // Webhooks: ours against the svix crate on the same signed delivery.
+    rows.extend(webhooks::rows(root, plan.rounds, plan.deliveries)?);
 
     // Dev-profile build time of the client crate alone, dependencies already built.
     let machines_build = build_time(root, &root.join("generated-client"), None, plan.build_runs)?;
