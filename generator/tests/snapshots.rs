@@ -40,6 +40,32 @@ fn machines_selection_of_the_project_document() {
 }
 
 #[test]
+fn webhook_module_of_the_project_document() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/clerk-webhooks.yml");
+    let bytes = std::fs::read(path).expect("specs/clerk-webhooks.yml is readable");
+    let output = generate(
+        Source {
+            name: "specs/clerk-webhooks.yml",
+            bytes: &bytes,
+        },
+        &Selection::All,
+    )
+    .expect("the webhook document generates");
+    assert_eq!(
+        (output.operations, output.groups, output.webhooks),
+        (0, 0, 45)
+    );
+    let files: Vec<&str> = output.files.keys().map(String::as_str).collect();
+    assert_eq!(files, ["generated/mod.rs", "generated/types.rs"]);
+    // The enum and its impls; the payload types are the committed `types.rs`, which the drift
+    // check covers.
+    insta::assert_snapshot!(
+        "webhooks__generated__mod.rs",
+        &output.files["generated/mod.rs"]
+    );
+}
+
+#[test]
 fn fixtures() {
     insta::glob!("fixtures/*.yml", |path| {
         let bytes = std::fs::read(path).expect("fixture is readable");
