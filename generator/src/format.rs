@@ -158,8 +158,9 @@ mod tests {
             bytes: &bytes,
         };
         let document = crate::load::load(source).expect("loads");
-        let selected = crate::select::select(name, &document, selection).expect("selects");
-        crate::lower::lower(name, &document, &selected).expect("lowers")
+        let (selected, webhooks) =
+            crate::select::select_with_webhooks(name, &document, selection).expect("selects");
+        crate::lower::lower_with_webhooks(name, &document, &selected, &webhooks).expect("lowers")
     }
 
     /// Formatting by runs of pieces, each run apart, on any number of threads, gives the bytes of
