@@ -325,6 +325,9 @@ fn summary(output: &Output) -> String {
         count(output.operations, "operation"),
         count(output.groups, "group")
     );
+    if output.webhooks > 0 {
+        let _ = write!(text, " and {}", count(output.webhooks, "webhook event"));
+    }
     for skipped in &output.skipped {
         let _ = write!(
             text,
