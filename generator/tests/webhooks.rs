@@ -100,6 +100,11 @@ fn bad_webhook_input_gets_a_located_message() {
         ),
         ("colliding_variants", two_events, ErrorKind::NameCollision),
         (
+            "broken_payload_schema",
+            event("a.b", "{type: object, properties: {a: {type: 7}}}"),
+            ErrorKind::WrongType,
+        ),
+        (
             "absent_list_of_the_wrong_type",
             event(
                 "a.b",
