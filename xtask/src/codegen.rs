@@ -127,20 +127,111 @@ pub fn run(
     generate: Generate<'_>,
     stdout: &mut dyn Write,
 ) -> Result<Outcome, Failure> {
-    let (spec_path, spec_name) = match &options.spec {
-        Some(path) => (path.clone(), path.display().to_string()),
-        None => (root.join(DEFAULT_SPEC), DEFAULT_SPEC.to_owned()),
+    let given = options.spec.is_some() || options.select.is_some() || options.out.is_some();
+    let documents = if given {
+        vec![Document {
+            spec: options.spec.as_ref().map_or_else(
+                || (root.join(DEFAULT_SPEC), DEFAULT_SPEC.to_owned()),
+                |path| (path.clone(), path.display().to_string()),
+            ),
+            out: options.out.as_ref().map_or_else(
+                || (root.join(DEFAULT_OUT), DEFAULT_OUT.to_owned()),
+                |path| (path.clone(), path.display().to_string()),
+            ),
+            selection: options
+                .select
+                .as_ref()
+                .map_or_else(default_selection, |(_, selection)| selection.clone()),
+        }]
+    } else {
+        manifest_documents(root)?
     };
-    let (out_dir, out_name) = match &options.out {
-        Some(path) => (path.clone(), path.display().to_string()),
-        None => (root.join(DEFAULT_OUT), DEFAULT_OUT.to_owned()),
-    };
-    // The committed client's groups: machines, and the two that machine authentication needs.
-    let default_selection = Selection::Only(["jwks", "m2m", "machines"].map(String::from).to_vec());
-    let selection = options
-        .select
-        .as_ref()
-        .map_or(&default_selection, |(_, selection)| selection);
+    let mut outcome = Outcome::Ok;
+    for document in &documents {
+        if run_document(document, options, generate, stdout)? == Outcome::Drift {
+            outcome = Outcome::Drift;
+        }
+    }
+    Ok(outcome)
+}
+
+/// The committed client's groups: machines, and the two that machine authentication needs.
+fn default_selection() -> Selection {
+    Selection::Only(["jwks", "m2m", "machines"].map(String::from).to_vec())
+}
+
+/// One document to generate: where it is and where its `generated/` goes, each with the name
+/// shown in messages, and what to select.
+struct Document {
+    spec: (PathBuf, String),
+    out: (PathBuf, String),
+    selection: Selection,
+}
+
+/// The client crate's manifest, which lists the documents generated without `--spec`, `--select`
+/// and `--out` under `[[package.metadata.codegen.documents]]` (`spec` relative to the workspace
+/// root, `select` a list or `all`, `out` relative to the crate).
+const CLIENT_MANIFEST: &str = "generated-client/Cargo.toml";
+
+fn manifest_documents(root: &Path) -> Result<Vec<Document>, Failure> {
+    let path = root.join(CLIENT_MANIFEST);
+    let text = fs::read_to_string(&path)
+        .map_err(|e| Failure::BadInput(format!("{CLIENT_MANIFEST}: cannot read: {e}")))?;
+    let manifest: toml::Table = text
+        .parse()
+        .map_err(|e| Failure::BadInput(format!("{CLIENT_MANIFEST}: {e}")))?;
+    let bad = |what: String| Failure::BadInput(format!("{CLIENT_MANIFEST}: {what}"));
+    let entries = manifest
+        .get("package")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("codegen"))
+        .and_then(|c| c.get("documents"))
+        .and_then(toml::Value::as_array)
+        .ok_or_else(|| bad("no [[package.metadata.codegen.documents]]".to_owned()))?;
+    let crate_dir = Path::new(CLIENT_MANIFEST)
+        .parent()
+        .unwrap_or_else(|| Path::new(""));
+    let mut documents = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let field = |key: &str| entry.get(key);
+        let text = |key: &str| {
+            field(key)
+                .and_then(toml::Value::as_str)
+                .ok_or_else(|| bad(format!("documents[{index}].{key} must be a string")))
+        };
+        let spec = text("spec")?;
+        let out = crate_dir.join(text("out")?).display().to_string();
+        let selection = match field("select") {
+            Some(toml::Value::String(text)) => Selection::parse(text),
+            Some(toml::Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .map(|items| items.join(","))
+                .ok_or_else(|| "the list holds something other than strings".to_owned())
+                .and_then(|text| Selection::parse(&text)),
+            _ => Err("must be a list of groups, or `all`".to_owned()),
+        }
+        .map_err(|why| bad(format!("documents[{index}].select: {why}")))?;
+        documents.push(Document {
+            spec: (root.join(spec), spec.to_owned()),
+            out: (root.join(&out), out),
+            selection,
+        });
+    }
+    Ok(documents)
+}
+
+/// Generates one document and checks or writes its files.
+fn run_document(
+    document: &Document,
+    options: &Options,
+    generate: Generate<'_>,
+    stdout: &mut dyn Write,
+) -> Result<Outcome, Failure> {
+    let (spec_path, spec_name) = (&document.spec.0, document.spec.1.as_str());
+    let (out_dir, out_name) = (&document.out.0, document.out.1.as_str());
+    let selection = &document.selection;
 
     // Generate everything in memory.
     let bytes = read_spec(&spec_path, &spec_name)?;
@@ -880,17 +971,39 @@ mod tests {
             fix_command(&options),
             "cargo xtask codegen --spec 'my specs/x.yml' --select machines,users --out out"
         );
-        // With no --spec, the default document is read from the workspace root and named relative to it.
+        // With no --spec, --select or --out, the documents come from the client crate's manifest,
+        // read from the workspace root and named relative to it.
         let root = tempfile::tempdir().unwrap();
-        let mut stdout = Vec::new();
-        let Err(Failure::BadInput(message)) =
-            run(root.path(), &Options::default(), &fake, &mut stdout)
-        else {
-            panic!()
+        let message = |root: &Path| {
+            let Err(Failure::BadInput(message)) =
+                run(root, &Options::default(), &fake, &mut Vec::new())
+            else {
+                panic!()
+            };
+            message
         };
+        let missing = message(root.path());
         assert!(
-            message.starts_with("specs/clerk-bapi.yml: cannot read: "),
-            "{message}"
+            missing.starts_with("generated-client/Cargo.toml: cannot read: "),
+            "{missing}"
         );
+        fs::create_dir_all(root.path().join("generated-client")).unwrap();
+        fs::write(
+            root.path().join(CLIENT_MANIFEST),
+            "[[package.metadata.codegen.documents]]\nspec = \"specs/clerk-bapi.yml\"\nselect = [\"machines\"]\nout = \"src\"\n",
+        )
+        .unwrap();
+        let unreadable = message(root.path());
+        assert!(
+            unreadable.starts_with("specs/clerk-bapi.yml: cannot read: "),
+            "{unreadable}"
+        );
+        fs::write(
+            root.path().join(CLIENT_MANIFEST),
+            "[[package.metadata.codegen.documents]]\nspec = \"a.yml\"\nselect = 3\nout = \"src\"\n",
+        )
+        .unwrap();
+        let bad = message(root.path());
+        assert!(bad.contains("documents[0].select"), "{bad}");
     }
 }

@@ -51,8 +51,10 @@ Options:
                    showing a diff and the command that fixes it
   -h, --help       Print this message
 
-A relative --spec or --out is relative to the current directory; the defaults are found from the
-workspace root wherever the command is run.
+Without --spec, --select and --out, every document listed under [[package.metadata.codegen.documents]]
+in generated-client/Cargo.toml is generated (the client and the webhook module). A relative --spec or
+--out is relative to the current directory; the defaults are found from the workspace root wherever
+the command is run.
 
 Exit status: 0 success or up to date, 1 out of date (--check), 2 bad usage, bad input or I/O error.";
 
