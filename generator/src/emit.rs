@@ -84,10 +84,13 @@ pub fn files(api: &Api) -> Vec<(String, Vec<Piece<'_>>)> {
         format!("{}/{TYPES_MODULE}.rs", crate::GENERATED_DIR),
         types_pieces(api),
     );
-    files.insert(
-        format!("{}/{TESTING_MODULE}.rs", crate::GENERATED_DIR),
-        vec![Piece::Testing(api)],
-    );
+    // The test double stands in for operations; a document of webhooks alone has none.
+    if !api.groups.is_empty() {
+        files.insert(
+            format!("{}/{TESTING_MODULE}.rs", crate::GENERATED_DIR),
+            vec![Piece::Testing(api)],
+        );
+    }
     for group in &api.groups {
         files.insert(
             format!(
