@@ -234,9 +234,9 @@ fn run_document(
     let selection = &document.selection;
 
     // Generate everything in memory.
-    let bytes = read_spec(&spec_path, &spec_name)?;
+    let bytes = read_spec(spec_path, spec_name)?;
     let source = Source {
-        name: &spec_name,
+        name: spec_name,
         bytes: &bytes,
     };
     // The generator must never panic; if it does (a bug), its message is already on stderr and nothing
@@ -283,7 +283,7 @@ fn run_document(
             &changes,
             &output.files,
             &existing,
-            &out_name,
+            out_name,
             &fix_command(options),
         );
         say(stdout, format_args!("{}", report.trim_end()));
@@ -319,7 +319,7 @@ fn run_document(
         };
         say(
             stdout,
-            format_args!("  {verb} {}", display_path(&out_name, change.path())),
+            format_args!("  {verb} {}", display_path(out_name, change.path())),
         );
     }
     say(
