@@ -350,7 +350,7 @@ mod tests {
 
     #[test]
     fn panics_are_caught_as_failures() {
-        let Err(finding) = catch(|| panic!("index 3 out of range for `x`")) else {
+        let Err(finding) = catch::<()>(|| panic!("index 3 out of range for `x`")) else {
             panic!("not caught")
         };
         assert!(finding.panicked);
