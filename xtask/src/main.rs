@@ -81,7 +81,17 @@ impl From<anyhow::Result<bool>> for Exit {
 fn main() -> ExitCode {
     // clap prints help and usage errors itself, with exit status 0 and 2.
     let cli = Cli::parse();
-    let exit = match workspace::root() {
+    // A one-off `codegen --spec PATH --out DIR` reads and writes only what it is given, so it runs
+    // outside any workspace too.
+    let root = match &cli.command {
+        Command::Codegen(codegen::Args {
+            spec: Some(_),
+            out: Some(_),
+            ..
+        }) => std::env::current_dir().map_err(anyhow::Error::from),
+        _ => workspace::root(),
+    };
+    let exit = match root {
         Ok(root) => run(cli.command, &root),
         Err(err) => Exit::Failed(err),
     };
