@@ -146,11 +146,6 @@ fn emit_and_format_with(
     Ok(out)
 }
 
-// The rule for tests that read Clerk's published documents beside the workspace.
-#[cfg(test)]
-#[path = "../../test-support/shared_documents.rs"]
-mod shared_documents;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,7 +200,8 @@ mod tests {
         check(&project, &api(&project, &Selection::default()), &ways);
         check(&project, &api(&project, &Selection::All), &ways);
         for version in ["2025-04-10", "2025-11-10", "2026-05-12"] {
-            let Some(path) = shared_documents::document(&format!("clerk-bapi/{version}.yml"))
+            let Some(path) =
+                crate::shared_documents::document(&format!("clerk-bapi/{version}.yml"))
             else {
                 return;
             };

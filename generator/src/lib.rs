@@ -15,6 +15,11 @@ pub mod naming;
 pub mod oracle;
 pub mod select;
 
+// The rule for tests that read Clerk's published documents beside the workspace.
+#[cfg(test)]
+#[path = "../../test-support/shared_documents.rs"]
+mod shared_documents;
+
 use std::collections::BTreeMap;
 
 pub use error::{Error, ErrorKind};

@@ -18,7 +18,7 @@ mod m2m;
 /// `cargo xtask bench`'s options.
 #[derive(Debug, Clone, clap::Args)]
 #[command(
-    long_about = "Measure, side by side in one run, and print one table of medians with their \
+    before_long_help = "Measure, side by side in one run, and print one table of medians with their \
     range: the parse floor (read + serde_yaml into openapiv3) and whole-process `codegen --select all` \
     of a whole document with its peak memory, the generator's stages, the Machines selection, the \
     client's throughput against the same request written by hand with reqwest, and the dev build \

@@ -8,7 +8,6 @@
 mod bench;
 mod codegen;
 mod fsutil;
-mod fuzz;
 mod verify;
 mod workspace;
 
@@ -41,17 +40,17 @@ enum Command {
     Verify(verify::Args),
     /// Measure the generator, the generated crate's build time and the client's throughput
     Bench(bench::Args),
-    /// Feed the generator mutated documents; save and minimise any that break it
-    Fuzz(fuzz::Args),
+    /// Feed the generator mutated documents; save and minimise any that break it (runs the fuzzer,
+    /// the crate `fuzz/`, in release; `cargo xtask fuzz --help` for its options)
+    #[command(disable_help_flag = true)]
+    Fuzz {
+        /// The fuzzer's options, passed on
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// The parse floor, measured by `bench`: read a document and parse it, nothing else
     #[command(hide = true)]
     ParseFloor { spec: PathBuf },
-    /// The process `fuzz` runs inputs in
-    #[command(hide = true)]
-    FuzzWorker(fuzz::WorkerArgs),
-    /// Runs one saved input, for `fuzz` to minimise with
-    #[command(hide = true)]
-    FuzzReplay { file: PathBuf, timeout: u64 },
 }
 
 /// How the process ends; the only place exit codes are decided.
@@ -126,53 +125,51 @@ fn run(command: Command, root: &std::path::Path) -> Exit {
             Err(verify::Failure::Failed(err)) => Exit::Failed(err),
             Ok(verified) => Ok(verified).into(),
         },
-        Command::Bench(args) => match optimised(root, "bench", &args.to_args(), "xtask-release") {
+        Command::Bench(args) => match optimised(root, &args.to_args()) {
             Some(exit) => exit,
             None => bench::run(root, &args, &mut stdout).map(|()| true).into(),
         },
         Command::ParseFloor { spec } => bench::parse_floor(&spec).map(|()| true).into(),
-        Command::Fuzz(args) => match optimised(root, "fuzz", &args.to_args(), "release") {
-            Some(exit) => exit,
-            None => fuzz::run(root, &args, &mut stdout).into(),
-        },
-        Command::FuzzWorker(args) => fuzz::worker(&args, root).map(|()| true).into(),
-        Command::FuzzReplay { file, timeout } => fuzz::replay(&file, timeout).into(),
+        Command::Fuzz { args } => {
+            let mut fuzz = cargo_run(root, &["--release", "-p", "clerk-bapi-fuzz", "--", "run"]);
+            fuzz.arg("--root").arg(root).args(args);
+            status(fuzz, "the fuzzer")
+        }
     }
 }
 
-/// Benchmarks and fuzzing run optimised code: a debug build hands over to a build of itself with
-/// `profile`, passing `args` on. `None` when this already is an optimised build.
-fn optimised(
-    root: &std::path::Path,
-    command: &str,
-    args: &[String],
-    profile: &str,
-) -> Option<Exit> {
+/// Benchmarks measure optimised code: a debug build hands over to a build of itself with the
+/// `xtask-release` profile, passing `args` on. `None` when this already is an optimised build.
+fn optimised(root: &std::path::Path, args: &[String]) -> Option<Exit> {
     if !cfg!(debug_assertions) {
         return None;
     }
-    let status = std::process::Command::new(workspace::cargo())
-        .current_dir(root)
-        .args([
-            "run",
-            "--quiet",
-            "--profile",
-            profile,
-            "--package",
-            "xtask",
-            "--",
-            command,
-        ])
-        .args(args)
-        .status();
-    Some(match status {
+    let mut bench = cargo_run(
+        root,
+        &["--profile", "xtask-release", "-p", "xtask", "--", "bench"],
+    );
+    bench.args(args);
+    Some(status(bench, "the optimised build of `xtask bench`"))
+}
+
+/// `cargo run --quiet --manifest-path <root>/Cargo.toml <args>`.
+fn cargo_run(root: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(workspace::cargo());
+    command
+        .args(["run", "--quiet", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .args(args);
+    command
+}
+
+/// Runs `command` and passes its exit status on: 1 is a reported finding.
+fn status(mut command: std::process::Command, what: &str) -> Exit {
+    match command.status() {
         Ok(status) if status.success() => Exit::Success,
         Ok(status) if status.code() == Some(1) => Exit::Finding,
-        Ok(status) => Exit::Failed(anyhow::anyhow!(
-            "the {profile} build of `xtask {command}` failed ({status})"
-        )),
+        Ok(status) => Exit::Failed(anyhow::anyhow!("{what} failed ({status})")),
         Err(err) => Exit::Failed(anyhow::Error::new(err).context("cannot run cargo")),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -193,7 +190,6 @@ mod tests {
             &["xtask", "codegen", "--frob"],
             &["xtask", "codegen", "--select", ","],
             &["xtask", "codegen", "--out", "a", "--out", "b"],
-            &["xtask", "fuzz", "--seconds", "0"],
             &["xtask", "verify", "--select", "all"],
         ] {
             assert!(Cli::try_parse_from(args).is_err(), "{args:?}");

@@ -43,7 +43,7 @@ const FAILURES_SHOWN: usize = 200;
 /// `cargo xtask verify`'s options.
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(
-    long_about = "For each document: generate every operation (`--select all`), failing if the count \
+    before_long_help = "For each document: generate every operation (`--select all`), failing if the count \
     differs from the document's operations; build the result in the verify crate (xtask/verify-crate) \
     with `cargo clippy --all-targets -- -D warnings`; and run its round-trip test over every `example` \
     the generator reports (it must decode into its generated type and encode back to an equal value).",

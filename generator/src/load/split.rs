@@ -407,11 +407,6 @@ fn assemble(parts: Vec<Part>) -> Option<OpenAPI> {
     Some(document)
 }
 
-// The rule for tests that read Clerk's published documents beside the workspace.
-#[cfg(test)]
-#[path = "../../../test-support/shared_documents.rs"]
-mod shared_documents;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,7 +442,8 @@ mod tests {
     fn clerk_documents_are_cut_and_read_as_a_whole() {
         let root = env!("CARGO_MANIFEST_DIR");
         for version in ["2025-04-10", "2025-11-10", "2026-05-12"] {
-            let Some(path) = shared_documents::document(&format!("clerk-bapi/{version}.yml"))
+            let Some(path) =
+                crate::shared_documents::document(&format!("clerk-bapi/{version}.yml"))
             else {
                 return;
             };

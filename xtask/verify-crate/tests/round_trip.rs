@@ -122,7 +122,9 @@ fn every_example_round_trips() {
     let path = dir.join("examples.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         // Not filled by `cargo xtask verify`: the crate is the client crate again, without examples.
-        assert!(!cfg!(clerk_bapi_verify), "{} is missing", path.display());
+        if cfg!(clerk_bapi_verify) {
+            panic!("{} is missing", path.display());
+        }
         println!("{} is absent: nothing to round-trip", path.display());
         return;
     };

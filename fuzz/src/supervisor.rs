@@ -1,28 +1,18 @@
-//! `cargo xtask fuzz`: a structure-aware mutation fuzzer showing that the generator never panics,
-//! never hangs, and gives the same output twice for the same input, whatever document it is handed.
-//! What counts as a failure is the generator's own [`generator::oracle`]; what only another process
-//! can see (a hang, a crash) is judged here.
-//!
-//! Three roles, each its own process, so that an input which kills or freezes the generator cannot
-//! take the fuzzer down with it:
+//! The supervisor: what the three processes share, and the one that runs the others.
 //!
 //! - The supervisor ([`run`]) starts a worker and restarts it when an input kills it (a stack
 //!   overflow, an abort, exhausted memory) or freezes it. At the end it minimises every distinct
 //!   failure by replaying smaller inputs, saves each into the corpus directory, and prints figures.
-//! - The worker ([`worker::run`], `xtask fuzz-worker`) replays the corpus, then mutates documents
+//! - The worker ([`crate::worker::run`], `clerk-bapi-fuzz worker`) replays the corpus, then mutates documents
 //!   and judges each with the oracle (every operation, and a random selection). A watchdog thread
 //!   ends it when one input runs longer than the limit. Before each run it writes the input to
 //!   `current.yml` in its state directory, so the supervisor knows what killed it. It reports to
 //!   the supervisor in JSON lines ([`Report`]).
-//! - A replay ([`worker::replay`], `xtask fuzz-replay`) runs one saved input and prints its
+//! - A replay ([`crate::worker::replay`], `clerk-bapi-fuzz replay`) runs one saved input and prints its
 //!   verdict; the supervisor minimises with replays, so a candidate that crashes ends only a replay.
 //!
 //! Saved inputs start with one line naming the selection they failed with (`# fuzz-select: all`),
 //! followed by the document's bytes exactly as the generator received them.
-
-mod minimise;
-mod mutate;
-mod worker;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -35,21 +25,22 @@ use anyhow::{Context as _, Result};
 use generator::Selection;
 use serde::{Deserialize, Serialize};
 
-pub use worker::{WorkerArgs, replay, run as worker};
+use crate::minimise;
+use crate::worker::WorkerArgs;
 
 /// Where minimised failing inputs are kept, relative to the workspace root.
-pub const DEFAULT_CORPUS: &str = "generator/tests/fuzz_regressions";
+const DEFAULT_CORPUS: &str = "generator/tests/fuzz_regressions";
 
 /// The first line of a saved input, before the selection it was run with.
-const SELECT_HEADER: &str = "# fuzz-select: ";
+pub const SELECT_HEADER: &str = "# fuzz-select: ";
 
 /// The exit status of a worker or replay that ended because an input ran too long.
-const HANG_EXIT: i32 = 3;
+pub const HANG_EXIT: i32 = 3;
 
 /// `cargo xtask fuzz`'s options.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 #[command(
-    long_about = "Mutate OpenAPI documents (the fixtures, specs/clerk-bapi.yml, the behaviour tests' \
+    before_long_help = "Mutate OpenAPI documents (the fixtures, specs/clerk-bapi.yml, the behaviour tests' \
     document, and pieces of Clerk's documents in ../shared/specs/clerk-bapi/ when present) and run \
     each through the generator, with every operation selected and with a random selection. What the \
     generator's oracle calls a failure (a panic, an internal error, an error that does not name the \
@@ -75,27 +66,10 @@ pub struct Args {
     pub timeout: u64,
 }
 
-impl Args {
-    /// The arguments that give these options to a release build of xtask.
-    pub fn to_args(&self) -> Vec<String> {
-        let mut args = vec![
-            format!("--seconds={}", self.seconds),
-            format!("--timeout={}", self.timeout),
-        ];
-        args.extend(self.seed.map(|seed| format!("--seed={seed}")));
-        // The release build runs in the workspace root: a relative corpus is made absolute here.
-        let corpus = self.corpus.as_ref().map(std::path::absolute);
-        if let Some(Ok(corpus)) = corpus {
-            args.push(format!("--corpus={}", corpus.display()));
-        }
-        args
-    }
-}
-
 /// What a worker tells the supervisor, one JSON object a line on its stdout.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum Report {
+pub enum Report {
     /// The worker's counters so far.
     Stats(Stats),
     /// How many saved inputs of the corpus it replays.
@@ -111,7 +85,7 @@ enum Report {
 }
 
 impl Report {
-    fn send(&self) {
+    pub fn send(&self) {
         if let Ok(line) = serde_json::to_string(self) {
             println!("{line}");
             let _ = std::io::stdout().flush();
@@ -121,15 +95,15 @@ impl Report {
 
 /// Counters of a worker.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-struct Stats {
-    inputs: u64,
-    calls: u64,
-    generated: u64,
-    rejected: u64,
-    failing: u64,
-    pool: u64,
-    outcomes: u64,
-    read_in_pieces: u64,
+pub struct Stats {
+    pub inputs: u64,
+    pub calls: u64,
+    pub generated: u64,
+    pub rejected: u64,
+    pub failing: u64,
+    pub pool: u64,
+    pub outcomes: u64,
+    pub read_in_pieces: u64,
 }
 
 impl Stats {
@@ -146,7 +120,7 @@ impl Stats {
 }
 
 /// A saved input: the selection line, then the document's bytes.
-fn encode_input(selection: &Selection, bytes: &[u8]) -> Vec<u8> {
+pub fn encode_input(selection: &Selection, bytes: &[u8]) -> Vec<u8> {
     let mut out = format!("{SELECT_HEADER}{selection}\n").into_bytes();
     out.extend_from_slice(bytes);
     out
@@ -154,7 +128,7 @@ fn encode_input(selection: &Selection, bytes: &[u8]) -> Vec<u8> {
 
 /// Splits a saved input into its selection and document; a file without the selection line is a
 /// document to run with every operation selected.
-fn decode_input(bytes: &[u8]) -> (Selection, &[u8]) {
+pub fn decode_input(bytes: &[u8]) -> (Selection, &[u8]) {
     let Some(rest) = bytes.strip_prefix(SELECT_HEADER.as_bytes()) else {
         return (Selection::All, bytes);
     };
@@ -211,6 +185,7 @@ pub fn run(root: &Path, args: &Args, out: &mut dyn Write) -> Result<bool> {
             break;
         }
         let worker = WorkerArgs {
+            root: root.to_path_buf(),
             state: state.clone(),
             corpus: corpus.clone(),
             seconds: remaining.as_secs().max(1),
@@ -218,7 +193,7 @@ pub fn run(root: &Path, args: &Args, out: &mut dyn Write) -> Result<bool> {
             timeout: args.timeout,
         };
         let mut child = Command::new(&exe)
-            .arg("fuzz-worker")
+            .arg("worker")
             .args(worker.to_args())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -427,7 +402,7 @@ fn record(
 }
 
 /// Keeps the last lines a child writes to stderr.
-fn collect_tail(stderr: Option<impl Read + Send + 'static>) -> Arc<Mutex<VecDeque<String>>> {
+pub fn collect_tail(stderr: Option<impl Read + Send + 'static>) -> Arc<Mutex<VecDeque<String>>> {
     let tail = Arc::new(Mutex::new(VecDeque::new()));
     if let Some(stderr) = stderr {
         let tail = Arc::clone(&tail);
@@ -447,14 +422,14 @@ fn collect_tail(stderr: Option<impl Read + Send + 'static>) -> Arc<Mutex<VecDequ
 }
 
 /// The lines collected by [`collect_tail`], as one text.
-fn tail_text(tail: &Mutex<VecDeque<String>>) -> String {
+pub fn tail_text(tail: &Mutex<VecDeque<String>>) -> String {
     tail.lock()
         .map(|t| t.iter().map(String::as_str).collect::<Vec<_>>().join("\n"))
         .unwrap_or_default()
 }
 
 /// Names the way a process died.
-fn abort_key(status: ExitStatus, stderr: &str) -> String {
+pub fn abort_key(status: ExitStatus, stderr: &str) -> String {
     if stderr.contains("has overflowed its stack") {
         "abort: stack overflow".to_owned()
     } else if stderr.contains("memory allocation of") {

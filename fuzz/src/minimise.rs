@@ -9,13 +9,15 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 use serde_yaml::Value;
 
-use super::mutate;
-use super::{HANG_EXIT, Report, abort_key, collect_tail, decode_input, encode_input, tail_text};
+use crate::mutate;
+use crate::supervisor::{
+    HANG_EXIT, Report, abort_key, collect_tail, decode_input, encode_input, tail_text,
+};
 
 /// Runs a saved input in a replay process and returns its failure key (`None` when it passes).
 fn replay_key(exe: &Path, file: &Path, timeout: u64) -> Result<Option<String>> {
     let mut child = Command::new(exe)
-        .arg("fuzz-replay")
+        .arg("replay")
         .arg(file)
         .arg(timeout.to_string())
         .stdin(Stdio::null())

@@ -13,8 +13,8 @@ use generator::Selection;
 use generator::oracle::{self, Finding, Verdict};
 use serde_yaml::Value;
 
-use super::mutate::{self, Pick as _, Rng};
-use super::{HANG_EXIT, Report, Stats, decode_input, encode_input};
+use crate::mutate::{self, Pick as _, Rng};
+use crate::supervisor::{HANG_EXIT, Report, Stats, decode_input, encode_input};
 
 /// The name the generator is given for every fuzzed document; errors must name it.
 const SOURCE_NAME: &str = "fuzz-input.yml";
@@ -37,9 +37,11 @@ const POOL_LIMIT: usize = 4000;
 /// Inputs larger than this are run but not kept for mutation.
 const POOL_ENTRY_LIMIT: usize = 200_000;
 
-/// What the supervisor tells a worker process (`xtask fuzz-worker`).
+/// What the supervisor tells a worker process (`clerk-bapi-fuzz worker`).
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct WorkerArgs {
+    /// The workspace root, where the seed documents are.
+    pub root: PathBuf,
     /// The supervisor's state directory: `current.yml` and `failures/`.
     pub state: PathBuf,
     /// The corpus directory, whose inputs are replayed first and used as seeds.
@@ -56,6 +58,7 @@ impl WorkerArgs {
     /// The command-line arguments that give these options to `xtask fuzz-worker`.
     pub fn to_args(&self) -> Vec<std::ffi::OsString> {
         vec![
+            self.root.clone().into_os_string(),
             self.state.clone().into_os_string(),
             self.corpus.clone().into_os_string(),
             self.seconds.to_string().into(),
@@ -231,7 +234,8 @@ impl Shared {
 }
 
 /// Fuzzes until the time is up, reporting on stdout; ends the process itself on a hang.
-pub fn run(args: &WorkerArgs, root: &Path) -> Result<()> {
+pub fn run(args: &WorkerArgs) -> Result<()> {
+    let root = &args.root;
     limit_memory();
     install_panic_hook();
     let shared = Arc::new(Shared::default());
