@@ -223,7 +223,7 @@ pub fn run(root: &Path, options: &Args, out: &mut dyn std::io::Write) -> Result<
     });
 
     // The stages inside the generator, in process.
-    for (name, sample) in stages(&spec, &spec_bytes, plan.stage_runs)? {
+    for Stage { name, sample } in stages(&spec, &spec_bytes, plan.stage_runs)? {
         rows.push(Row {
             figure: format!("  {name}"),
             value: sample.ms(),
@@ -434,7 +434,13 @@ fn time_repeated(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Sa
 /// it (a large document is read on all cores); `emit` and `format` on one thread each, for the cost
 /// of each; then both together as `generate` runs them, emitting and formatting runs of items on all
 /// cores; then the whole of `generate`.
-fn stages(spec: &Path, bytes: &[u8], runs: usize) -> Result<Vec<(String, Sample)>> {
+/// One stage of the generator and its times.
+struct Stage {
+    name: String,
+    sample: Sample,
+}
+
+fn stages(spec: &Path, bytes: &[u8], runs: usize) -> Result<Vec<Stage>> {
     let name = spec.to_string_lossy().into_owned();
     let source = Source { name: &name, bytes };
     let selection = Selection::All;
@@ -468,16 +474,34 @@ fn stages(spec: &Path, bytes: &[u8], runs: usize) -> Result<Vec<(String, Sample)
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     Ok(vec![
-        ("stage load".into(), Sample(load)),
-        ("stage select".into(), Sample(select)),
-        ("stage lower".into(), Sample(lower)),
-        ("stage emit (one thread)".into(), Sample(emit)),
-        ("stage format (one thread)".into(), Sample(format)),
-        (
-            format!("emit + format on {threads} threads, as generate runs them"),
-            Sample(both),
-        ),
-        ("generate, all stages (in process)".into(), Sample(whole)),
+        Stage {
+            name: "stage load".into(),
+            sample: Sample(load),
+        },
+        Stage {
+            name: "stage select".into(),
+            sample: Sample(select),
+        },
+        Stage {
+            name: "stage lower".into(),
+            sample: Sample(lower),
+        },
+        Stage {
+            name: "stage emit (one thread)".into(),
+            sample: Sample(emit),
+        },
+        Stage {
+            name: "stage format (one thread)".into(),
+            sample: Sample(format),
+        },
+        Stage {
+            name: format!("emit + format on {threads} threads, as generate runs them"),
+            sample: Sample(both),
+        },
+        Stage {
+            name: "generate, all stages (in process)".into(),
+            sample: Sample(whole),
+        },
     ])
 }
 

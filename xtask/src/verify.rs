@@ -195,8 +195,9 @@ fn verify_document(
         return Ok(false);
     };
     let mut timings = vec![("generate", document.generated_in)];
-    let (report, mut ok) = document.survey.check(output);
-    for line in &report {
+    let completeness = document.survey.check(output);
+    let mut ok = completeness.complete;
+    for line in &completeness.report {
         say(stdout, format_args!("{line}"));
     }
 

@@ -7,6 +7,14 @@ use generator::Output;
 
 use crate::codegen::count;
 
+/// What [`Survey::check`] found.
+pub struct Completeness {
+    /// What to print, a line each.
+    pub report: Vec<String>,
+    /// Whether every operation of the document was generated.
+    pub complete: bool,
+}
+
 /// A document's operations and examples, counted from its YAML, independently of the generator.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Survey {
@@ -19,7 +27,7 @@ pub struct Survey {
 impl Survey {
     /// What the generator made of a document, as report lines, and whether it is complete: every
     /// operation of the document generated.
-    pub fn check(&self, output: &Output) -> (Vec<String>, bool) {
+    pub fn check(&self, output: &Output) -> Completeness {
         let counted = output.operations == self.operations;
         let mut report = vec![
             format!(
@@ -50,7 +58,10 @@ impl Survey {
                 unreported.len()
             ));
         }
-        (report, counted)
+        Completeness {
+            report,
+            complete: counted,
+        }
     }
 
     pub fn of(bytes: &[u8]) -> Result<Self, String> {
