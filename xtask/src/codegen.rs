@@ -5,7 +5,7 @@
 //! is generated as asked. Everything is generated in memory first: a document that fails stops the
 //! run before anything is written. [`plan`] then compares each document's files with those on disk
 //! under its `<out>/generated/`, which the generator owns entirely (any file there it did not
-//! produce is an orphan). Without `--check` the changes go through [`fsutil::apply`] (atomic,
+//! produce is an orphan). Without `--check` the changes go through [`atomic::apply`] (atomic,
 //! all-or-nothing); with `--check` nothing is written and each difference is reported with a capped
 //! diff and the command that fixes it.
 
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow};
 use generator::{Output, Selection, Source};
 
-use crate::fsutil::{self, FileDelete, FileWrite};
+use crate::atomic::{self, FileDelete, FileWrite};
 use manifest::Document;
 pub use report::count;
 
@@ -314,7 +314,7 @@ fn write(runs: &[Generated], stdout: &mut dyn Write) -> anyhow::Result<()> {
             }
         }
     }
-    fsutil::apply(&writes, &deletes)?;
+    atomic::apply(&writes, &deletes)?;
     for run in runs {
         let mut written = 0;
         for change in &run.changes {

@@ -5,9 +5,9 @@
 //! usage, an unreadable or invalid document, a file system error). A failed `codegen` run has
 //! written nothing.
 
+mod atomic;
 mod bench;
 mod codegen;
-mod fsutil;
 mod verify;
 mod workspace;
 

@@ -114,7 +114,7 @@ impl VerifyCrate {
             .collect();
         let path = self.dir.join("examples.json");
         let text = serde_json::to_vec(&examples).context("cannot encode the examples")?;
-        crate::fsutil::write_atomic(&path, &text)
+        crate::atomic::write_atomic(&path, &text)
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
