@@ -12,8 +12,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Directories of the workspace that are not copied: build output, git's and npm's.
-const SKIPPED: [&str; 4] = ["target", ".git", "node_modules", "xtask/verify-crate/src"];
+/// What is not copied: build output (`target` and any `target-*` beside it), git's and npm's
+/// directories, and what `cargo xtask verify` may be filling the verify crate with at the time.
+const SKIPPED: [&str; 5] = [
+    ".git",
+    "node_modules",
+    "xtask/verify-crate/src",
+    "xtask/verify-crate/examples.json",
+    "xtask/verify-crate/.lock",
+];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -29,7 +36,9 @@ fn sync(from: &Path, to: &Path) {
         .into_iter()
         .filter_entry(|entry| {
             let relative = entry.path().strip_prefix(from).unwrap();
-            !SKIPPED.iter().any(|skipped| relative == Path::new(skipped))
+            let build_output =
+                entry.depth() == 1 && relative.to_string_lossy().starts_with("target");
+            !build_output && !SKIPPED.iter().any(|skipped| relative == Path::new(skipped))
         });
     for entry in walk {
         let entry = entry.unwrap();
