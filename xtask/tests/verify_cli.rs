@@ -289,5 +289,7 @@ fn a_bad_example_fails_naming_its_pointer_and_the_project_document_verifies() {
     // The verify crate is emptied; the dependencies stay in its target directory for the next run.
     assert!(!verify_crate.join("src").exists(), "{run}");
     assert!(!verify_crate.join("examples.json").exists(), "{run}");
-    assert!(workspace_root().join("target/verify/debug/deps").is_dir());
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    assert!(target.join("verify/debug/deps").is_dir(), "{run}");
 }
