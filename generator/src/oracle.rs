@@ -166,12 +166,13 @@ pub fn template(message: &str) -> String {
     out.chars().take(120).collect()
 }
 
-/// Checks the file set of a successful run: `mod.rs`, `types.rs` and one file per group, all
-/// directly under `generated/`, each starting with the generated-file header.
+/// Checks the file set of a successful run: `mod.rs`, `testing.rs` (the test double), `types.rs`
+/// and one file per group, all directly under `generated/`, each starting with the generated-file
+/// header.
 fn layout_failure(output: &Output) -> Option<Finding> {
     let fail = |message: String| Some(Finding::new("output layout", message));
     let prefix = format!("{}/", crate::GENERATED_DIR);
-    for required in ["mod.rs", "types.rs"] {
+    for required in ["mod.rs", "testing.rs", "types.rs"] {
         if !output.files.contains_key(&format!("{prefix}{required}")) {
             return fail(format!("no {prefix}{required} among the output files"));
         }
@@ -191,7 +192,7 @@ fn layout_failure(output: &Output) -> Option<Finding> {
             ));
         }
     }
-    if output.files.len() != output.groups + 2 {
+    if output.files.len() != output.groups + 3 {
         return fail(format!(
             "{} groups but {} files ({}): a group's module overwrote another file",
             output.groups,
