@@ -41,7 +41,7 @@ pub const HANG_EXIT: i32 = 3;
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 #[command(
     before_long_help = "Mutate OpenAPI documents (the fixtures, specs/clerk-bapi.yml, the behaviour tests' \
-    document, and pieces of Clerk's documents in ../shared/specs/clerk-bapi/ when present) and run \
+    document, and pieces of Clerk's documents in ../shared/specs/clerk-bapi/ and clerk-fapi/ when present) and run \
     each through the generator, with every operation selected and with a random selection. What the \
     generator's oracle calls a failure (a panic, an internal error, an error that does not name the \
     document, output that differs between two runs), an input that takes longer than the limit, or \

@@ -308,6 +308,7 @@ impl Seeds {
         files.push(root.join("generator/tests/behaviour/api.yml"));
         // Clerk's published documents, read where they are and never copied into the repository.
         files.extend(yaml_files(&root.join("../shared/specs/clerk-bapi")));
+        files.extend(yaml_files(&root.join("../shared/specs/clerk-fapi")));
         let mut seeds = Seeds {
             small: Vec::new(),
             big: Vec::new(),

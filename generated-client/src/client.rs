@@ -13,7 +13,7 @@ use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
 /// The environment variable [`Client::from_env`] reads the secret key from.
-const SECRET_KEY_ENV: &str = "CLERK_SECRET_KEY";
+pub(crate) const SECRET_KEY_ENV: &str = "CLERK_SECRET_KEY";
 
 /// The per-attempt timeout used unless the builder or the call sets another one.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -54,10 +54,12 @@ pub(crate) struct ClientInner {
     pub(crate) http: reqwest::Client,
     /// The base URL without a trailing slash, e.g. `https://api.clerk.com/v1`.
     pub(crate) base_url: String,
-    /// `Bearer <secret key>`, marked sensitive so that `http`'s `Debug` redacts it too.
-    pub(crate) authorization: HeaderValue,
+    /// The credentials of each security scheme, marked sensitive so that `http`'s `Debug`
+    /// redacts them too.
+    pub(crate) credentials: crate::runtime::Credentials,
     pub(crate) user_agent: HeaderValue,
-    pub(crate) api_version: HeaderValue,
+    /// `Clerk-API-Version`, for documents with a dated version.
+    pub(crate) api_version: Option<HeaderValue>,
     pub(crate) timeout: Duration,
     pub(crate) retry_policy: RetryPolicy,
 }
@@ -153,7 +155,9 @@ impl fmt::Debug for Client {
 pub struct ClientBuilder {
     // `Secret`'s `Debug` is redacted, so deriving `Debug` here prints no key.
     secret_key: Option<Secret>,
+    credentials: Vec<(&'static str, crate::runtime::Credential)>,
     base_url: Option<String>,
+    server_variables: Vec<(String, String)>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     retry_policy: Option<RetryPolicy>,
@@ -176,6 +180,8 @@ impl ClientBuilder {
     /// such as a local mock server: anywhere else the secret key would cross the network
     /// unencrypted, so [`ClientBuilder::build`] refuses it unless
     /// [`allow_insecure_http`](Self::allow_insecure_http) says otherwise.
+    ///
+    /// It wins over [`server_variable`](Self::server_variable).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
@@ -186,6 +192,26 @@ impl ClientBuilder {
     /// Clerk itself. Defaults to `false`.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Sets a variable of the document's server URL ([`crate::SERVER_URL`], e.g.
+    /// `https://{domain}.clerk.accounts.dev`), whose other variables keep their defaults
+    /// ([`crate::SERVER_VARIABLES`]). A name the document does not declare fails [`build`](Self::build).
+    pub fn server_variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.server_variables.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the credential of the security scheme `scheme`, replacing any given before. The
+    /// generated method of each scheme calls this.
+    pub(crate) fn credential(
+        mut self,
+        scheme: &'static str,
+        credential: crate::runtime::Credential,
+    ) -> Self {
+        self.credentials.retain(|(name, _)| *name != scheme);
+        self.credentials.push((scheme, credential));
         self
     }
 
@@ -236,26 +262,13 @@ impl ClientBuilder {
     /// URL, the user-agent suffix or a timeout is invalid, or when the HTTP client cannot be
     /// created. The error never contains the secret key.
     pub fn build(self) -> Result<Client> {
-        let secret_key = self.secret_key.ok_or_else(|| {
-            Error::Config(format!(
-                "no secret key: call ClientBuilder::secret_key, or set {SECRET_KEY_ENV} and use Client::from_env"
-            ))
-        })?;
-        let key = secret_key.expose_secret();
-        if key.trim().is_empty() {
-            return Err(Error::Config("the secret key is empty".into()));
-        }
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
-            Error::Config(
-                "the secret key contains characters that cannot be sent in an HTTP header".into(),
-            )
-        })?;
-        authorization.set_sensitive(true);
-
-        let base_url = normalize_base_url(
-            self.base_url.as_deref().unwrap_or(crate::DEFAULT_BASE_URL),
-            self.allow_insecure_http,
-        )?;
+        let credentials =
+            crate::runtime::Credentials::for_builder(self.secret_key, self.credentials)?;
+        let base_url = match self.base_url {
+            Some(base_url) => base_url,
+            None => crate::runtime::server_url(&self.server_variables)?,
+        };
+        let base_url = normalize_base_url(&base_url, self.allow_insecure_http)?;
 
         let mut user_agent = concat!("clerk-bapi-rust/", env!("CARGO_PKG_VERSION")).to_owned();
         if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim)
@@ -270,9 +283,12 @@ impl ClientBuilder {
                     .into(),
             )
         })?;
-        let api_version = HeaderValue::from_str(crate::API_VERSION).map_err(|_| {
-            Error::Config("the API version cannot be sent in an HTTP header".into())
-        })?;
+        let api_version = crate::API_VERSION_HEADER
+            .map(HeaderValue::from_str)
+            .transpose()
+            .map_err(|_| {
+                Error::Config("the API version cannot be sent in an HTTP header".into())
+            })?;
 
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if timeout.is_zero() {
@@ -301,7 +317,7 @@ impl ClientBuilder {
             inner: Arc::new(ClientInner {
                 http,
                 base_url,
-                authorization,
+                credentials,
                 user_agent,
                 api_version,
                 timeout,
@@ -511,7 +527,13 @@ mod tests {
 
     #[test]
     fn build_requires_a_usable_key() {
-        assert!(matches!(Client::builder().build(), Err(Error::Config(_))));
+        // Only a document whose every alternative needs a credential (BAPI) requires one to
+        // build; one with an optional alternative (`{}`, as in the Frontend API) does not.
+        let required = crate::SECURITY.iter().all(|set| !set.is_empty());
+        assert_eq!(
+            matches!(Client::builder().build(), Err(Error::Config(_))),
+            required && !crate::SECURITY.is_empty()
+        );
         assert!(matches!(Client::new("  "), Err(Error::Config(_))));
         let err = Client::new("sk_test_SECRET\nVALUE").unwrap_err();
         assert!(!err.to_string().contains("SECRET"), "{err}");

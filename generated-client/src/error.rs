@@ -92,6 +92,17 @@ pub enum Error {
     #[error(transparent)]
     Validation(ValidationError),
 
+    /// The operation needs credentials of security schemes the client was not built with (see
+    /// the `ClientBuilder` method of each scheme); nothing was sent.
+    #[error("{operation} needs credentials that were not given to the client: {schemes}")]
+    MissingCredentials {
+        /// The API operation being called.
+        operation: &'static str,
+        /// The alternatives that would have authorised the call, e.g. `DevBrowser, or
+        /// ProductionNativeApp and ProductionNativeFlag`.
+        schemes: String,
+    },
+
     /// The client could not be built: missing or malformed secret key, bad base URL, bad
     /// user-agent suffix, or an HTTP client that could not be created.
     #[error("invalid client configuration: {0}")]

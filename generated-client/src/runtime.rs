@@ -5,14 +5,17 @@
 //! hidden from the documentation and is not part of the crate's stable API.
 
 mod encode;
+mod form;
 #[cfg(feature = "test-util")]
 pub mod mock;
 mod paginate;
 mod request;
+mod security;
 mod send;
 #[cfg(feature = "tracing")]
 mod trace;
 // Without the feature, the same calls do nothing, so that `send.rs` has no `cfg` of its own.
+mod server;
 #[cfg(not(feature = "tracing"))]
 #[path = "runtime/no_trace.rs"]
 mod trace;
@@ -20,10 +23,14 @@ mod unions;
 mod validate;
 
 pub use encode::{PathValue, QueryValue, StringEnum};
+pub use form::FormStyle;
 pub use paginate::paginate;
 pub use request::{FilePart, Request};
 pub use reqwest::Method;
+pub(crate) use security::Credentials;
+pub use security::{Credential, SchemeKind, SecurityScheme};
 pub use send::Handle;
+pub(crate) use server::server_url;
 pub use unions::{decode, serialize_tagged, tag, try_decode};
 pub use validate::{
     check_alternatives, check_int, check_items, check_len, check_len_secret, check_number,

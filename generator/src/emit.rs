@@ -14,6 +14,7 @@ mod enums;
 mod operations;
 mod pagination;
 mod params;
+mod security;
 mod testing;
 mod types;
 
@@ -154,6 +155,7 @@ fn emit_root(api: &Api) -> TokenStream {
         });
     let version = &api.api_version;
     let base_url = &api.base_url;
+    let security = security::emit_root_security(api);
     let accessors = api.groups.iter().map(|group| {
         let module = ident(&group.module);
         let handle = ident(&group.handle);
@@ -170,10 +172,11 @@ fn emit_root(api: &Api) -> TokenStream {
         #(#modules)*
         #[cfg(feature = "test-util")]
         pub mod testing;
-        /// The API version this crate was generated for, sent as `Clerk-API-Version` on every request.
+        /// The version of the document this crate was generated from.
         pub const API_VERSION: &str = #version;
         /// The base URL requests go to unless the client is configured otherwise.
         pub const DEFAULT_BASE_URL: &str = #base_url;
+        #security
         impl crate::Client {
             #(#accessors)*
         }

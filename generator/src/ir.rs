@@ -8,10 +8,19 @@ use crate::select::HttpMethod;
 /// The whole API to emit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Api {
-    /// `info.version`, sent as `Clerk-API-Version`.
+    /// `info.version`.
     pub api_version: String,
-    /// The first server URL.
+    /// Whether `info.version` is a dated version (`2025-11-10`), sent as `Clerk-API-Version`;
+    /// a document versioned otherwise (`v1`) sends no version header.
+    pub version_header: bool,
+    /// The first server URL with each variable at its default.
     pub base_url: String,
+    /// The first server, as declared: its URL template and variables.
+    pub server: Server,
+    /// `components.securitySchemes`, sorted by wire name.
+    pub security_schemes: Vec<SecurityScheme>,
+    /// The document's `security`: what an operation without its own requires.
+    pub security: Security,
     /// Groups sorted by module name.
     pub groups: Vec<Group>,
     /// Named types sorted by name: schemas, inline objects and enums, and parameter structs.
@@ -79,8 +88,8 @@ pub struct Operation {
     pub body: Body,
     /// What a successful answer carries.
     pub response: Response,
-    /// Whether the request carries the secret key (`security: []` turns it off).
-    pub auth: bool,
+    /// The operation's own `security`, when it differs from the document's.
+    pub security: Option<Security>,
     /// Whether the document marks the operation deprecated.
     pub deprecated: bool,
     /// Summary and description.
@@ -166,6 +175,96 @@ pub enum Body {
     /// A `multipart/form-data` form: each body field is one part, files ([`TypeRef::File`]) as
     /// file parts and everything else as text.
     Multipart,
+    /// An `application/x-www-form-urlencoded` form made of the parameter struct's body fields,
+    /// with the encodings (by wire name) that differ from the default (`style: form`,
+    /// `explode: true`).
+    Form(Vec<FormEncoding>),
+    /// Bytes held whole in one field ([`TypeRef::Bytes`]), sent with this media type.
+    Bytes {
+        /// The field of the parameter struct.
+        field: String,
+        /// The media type sent as `Content-Type`.
+        media_type: String,
+    },
+}
+
+/// How one member of a form body is spelled, from the media type's `encoding`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormEncoding {
+    /// The member's wire name.
+    pub api_name: String,
+    /// How a list or an object value is written.
+    pub style: FormStyle,
+}
+
+/// The OpenAPI styles of a form member holding a list or an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormStyle {
+    /// `style: form`, `explode: true`: `k=a&k=b`; an object's members as their own pairs.
+    Form,
+    /// `style: form`, `explode: false`: `k=a,b`; an object as `k=p,v,q,w`.
+    FormJoined,
+    /// `style: spaceDelimited`: `k=a%20b`.
+    SpaceDelimited,
+    /// `style: pipeDelimited`: `k=a|b`.
+    PipeDelimited,
+    /// `style: deepObject`: `k[p]=v`.
+    DeepObject,
+}
+
+/// The server requests go to: a URL template and its variables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Server {
+    /// The URL as declared, `{name}` standing for each variable, without a trailing slash.
+    pub url: String,
+    /// Each variable with its default, sorted by name.
+    pub variables: Vec<(String, String)>,
+}
+
+/// Alternatives of sets of security schemes, by wire name: a call is authorised by any one set,
+/// sending every scheme of it. An empty set makes authentication optional; no alternative at all
+/// means the operation takes no credentials.
+pub type Security = Vec<Vec<String>>;
+
+/// A security scheme of `components.securitySchemes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityScheme {
+    /// The scheme's key in the document (`bearerAuth`).
+    pub api_name: String,
+    /// The client builder's method setting its credential (`bearer_auth`).
+    pub method: String,
+    /// How its credential is sent.
+    pub kind: SchemeKind,
+    /// Its description.
+    pub docs: Docs,
+}
+
+/// How a security scheme's credential is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemeKind {
+    /// `Authorization: Bearer <token>` (http bearer, and the access token of oauth2 and
+    /// openIdConnect).
+    Bearer,
+    /// `Authorization: Basic <base64 of user:password>`.
+    Basic,
+    /// An API key in a header, a query parameter or a cookie of this name.
+    ApiKey {
+        /// Where it goes.
+        location: ApiKeyLocation,
+        /// The header, query parameter or cookie name.
+        name: String,
+    },
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// A header.
+    Header,
+    /// A query parameter.
+    Query,
+    /// A cookie.
+    Cookie,
 }
 
 /// What a successful answer carries.
@@ -240,6 +339,9 @@ pub enum TypeRef {
     Option(Box<TypeRef>),
     /// `crate::FilePart`: a file sent in a multipart body, held in memory.
     File,
+    /// `Vec<u8>`: a request body sent as bytes (`application/octet-stream` and other media
+    /// types with no structure the generator knows).
+    Bytes,
     /// A type of the hand-written runtime. Never a field's type: it names what an error answer
     /// decodes into, for the examples of error answers.
     Runtime(RuntimeType),
@@ -316,9 +418,10 @@ pub struct Field {
     pub constraints: Constraints,
     /// Its description.
     pub docs: Docs,
-    /// For list query parameters: whether each element is its own `name=value` pair (`explode`,
-    /// the default) rather than all joined by commas in one.
-    pub explode: bool,
+    /// For list query parameters: the separator joining all elements into one `name=value` pair
+    /// (`,` for `style: form, explode: false`, a space for `spaceDelimited`, `|` for
+    /// `pipeDelimited`); `None` when each element is its own pair (`explode`, the default).
+    pub joined: Option<char>,
 }
 
 impl Field {

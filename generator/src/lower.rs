@@ -32,11 +32,14 @@
 // holds the state they share (names handed out, types produced, examples met).
 mod errors;
 mod graph;
+mod media;
 mod objects;
 mod operations;
 mod refs;
 mod responses;
 mod schemas;
+mod security;
+mod servers;
 mod unions;
 mod view;
 
@@ -55,6 +58,7 @@ use crate::ir::{
 };
 use crate::naming::{self, Scope};
 use crate::select::SelectedOperation;
+use media::{MediaKind, pick_body_media};
 use view::{Format, Shape, View, shape, view};
 
 /// The extension naming an operation's method, or overriding a schema's type name.
@@ -93,6 +97,11 @@ const MAX_NESTING: usize = 32;
 /// of these names would overwrite that file.
 const RESERVED_MODULES: &[&str] = &["mod", "testing", "types"];
 
+/// The modules of the client crate's hand-written root. A group module of the same name would be
+/// shadowed in the crate root's re-export of the generated modules (`client` is a group of Clerk's
+/// Frontend API), so such a group's module and accessor get an `_api` suffix (`client_api`).
+const CRATE_MODULES: &[&str] = &["client", "error", "runtime", "secret", "generated"];
+
 /// The name of the flattened map that keeps members beyond a struct's named fields.
 const ADDITIONAL_FIELD: &str = "additional_properties";
 
@@ -113,7 +122,10 @@ pub fn lower(
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut methods: BTreeMap<(String, String), String> = BTreeMap::new();
     for op in ordered {
-        let module = naming::snake(&op.group_key);
+        let mut module = naming::snake(&op.group_key);
+        if CRATE_MODULES.contains(&naming::bare(&module)) {
+            module = format!("{}_api", naming::bare(&module));
+        }
         if RESERVED_MODULES.contains(&naming::bare(&module)) {
             return Err(Error::new(
                 ErrorKind::NameCollision,
@@ -179,16 +191,19 @@ pub fn lower(
                 });
         }
     }
+    let (server, base_url) = cx.server()?;
+    let security_schemes = cx.security_schemes()?;
+    let security = cx.document_security()?;
     let mut types: Vec<TypeDef> = cx.types.into_values().collect();
     graph::check_union_cycles(file, &types)?;
     graph::box_recursive_fields(&mut types);
     Ok(Api {
         api_version: document.info.version.clone(),
-        base_url: document
-            .servers
-            .first()
-            .map(|s| s.url.trim_end_matches('/').to_owned())
-            .unwrap_or_default(),
+        version_header: servers::is_dated_version(&document.info.version),
+        base_url,
+        server,
+        security_schemes,
+        security,
         groups,
         types,
         examples: cx.examples.into_values().collect(),
@@ -269,15 +284,20 @@ struct ParamRef<'a> {
     location: Location,
     data: &'a openapiv3::ParameterData,
     pointer: String,
-    /// Whether a list is sent as repeated `name=value` pairs rather than joined by commas.
-    explode: bool,
+    /// The separator joining a list into one value; `None` for repeated `name=value` pairs.
+    joined: Option<char>,
 }
 
 /// How the request body is sent, decided before fields are named.
 struct BodyPlan<'a> {
     body: &'a RequestBody,
-    multipart: bool,
-    schema: &'a ReferenceOr<Schema>,
+    kind: media::MediaKind,
+    /// The media type chosen, as the document writes it.
+    media: String,
+    content: &'a openapiv3::MediaType,
+    media_pointer: String,
+    /// The body's schema; only bytes may have none.
+    schema: Option<&'a ReferenceOr<Schema>>,
     schema_pointer: String,
     /// The body's members, when it is an object with properties.
     object: Option<ObjectParts<'a>>,

@@ -115,7 +115,8 @@ pub struct SelectedOperation<'a> {
     pub path: &'a str,
     /// The HTTP method.
     pub method: HttpMethod,
-    /// The group it belongs to, as written (`x-speakeasy-group`, else its first tag).
+    /// The group it belongs to, as written (`x-speakeasy-group`, else its first tag, else the
+    /// first path segment after a version prefix).
     pub group: String,
     /// The group's key, snake_cased (`machines`).
     pub group_key: String,
@@ -190,7 +191,7 @@ pub fn select<'a>(
                     format!("operationId `{id}` is already used at {first}"),
                 ));
             }
-            let group = group_of(file, &pointer, operation)?;
+            let group = group_of(file, &pointer, path, operation)?;
             let group_key = group.to_snake_case();
             if group_key.is_empty() {
                 return Err(Error::new(
@@ -227,7 +228,11 @@ pub fn select<'a>(
     Ok(selected)
 }
 
-fn group_of(file: &str, pointer: &str, operation: &Operation) -> Result<String, Error> {
+/// The group of an operation: its `x-speakeasy-group`, else its first tag, else the first segment
+/// of its path after a version prefix (`/v1/client/sync` → `client`; see [`path_group`]). Groups
+/// are compared by their snake_cased key, so a group named by a path segment merges with a tag or
+/// extension of the same name (`Client` and `client`).
+fn group_of(file: &str, pointer: &str, path: &str, operation: &Operation) -> Result<String, Error> {
     match operation.extensions.get(GROUP_EXTENSION) {
         Some(serde_json::Value::String(group)) => Ok(group.clone()),
         Some(other) => Err(Error::new(
@@ -236,17 +241,37 @@ fn group_of(file: &str, pointer: &str, operation: &Operation) -> Result<String, 
             format!("{pointer}/{GROUP_EXTENSION}"),
             format!("expected a string, found {}", json_kind(other)),
         )),
-        None => operation.tags.first().cloned().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Unsupported,
-                file,
-                pointer,
-                format!(
-                    "operation has neither {GROUP_EXTENSION} nor a tag, so it belongs to no group"
-                ),
-            )
-        }),
+        None => match operation.tags.first() {
+            Some(tag) => Ok(tag.clone()),
+            None => path_group(path).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Unsupported,
+                    file,
+                    pointer,
+                    format!(
+                        "operation has neither {GROUP_EXTENSION} nor a tag, and its path has no segment to name a group after"
+                    ),
+                )
+            }),
+        },
     }
+}
+
+/// The group of an operation that has neither `x-speakeasy-group` nor a tag: the first path
+/// segment that is neither a version prefix (`v1`, `v2beta`) nor a parameter (`{id}`).
+/// `/v1/client/sync` → `client`, `/.well-known/jwks.json` → `.well-known`; `None` for `/` or a
+/// path made only of versions and parameters.
+pub fn path_group(path: &str) -> Option<String> {
+    path.split('/')
+        .filter(|segment| !segment.is_empty() && !segment.starts_with('{'))
+        .find(|segment| !is_version_segment(segment))
+        .map(str::to_owned)
+}
+
+/// Whether a path segment is a version prefix: `v` followed by a digit (`v1`, `v2`, `v1beta`).
+fn is_version_segment(segment: &str) -> bool {
+    let mut chars = segment.chars();
+    matches!(chars.next(), Some('v' | 'V')) && chars.next().is_some_and(|c| c.is_ascii_digit())
 }
 
 /// Names the JSON type of a value, for messages.
@@ -258,5 +283,25 @@ pub fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "a string",
         serde_json::Value::Array(_) => "a list",
         serde_json::Value::Object(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_group;
+
+    #[test]
+    fn untagged_operations_are_grouped_by_their_first_path_segment() {
+        let group = |path| path_group(path);
+        assert_eq!(group("/v1/client/sync").as_deref(), Some("client"));
+        assert_eq!(group("/v2beta/{id}/things").as_deref(), Some("things"));
+        assert_eq!(
+            group("/.well-known/jwks.json").as_deref(),
+            Some(".well-known")
+        );
+        assert_eq!(group("/oauth/token").as_deref(), Some("oauth"));
+        assert_eq!(group("/version/{v}").as_deref(), Some("version"));
+        assert_eq!(group("/v1/{id}"), None);
+        assert_eq!(group("/"), None);
     }
 }

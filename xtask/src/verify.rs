@@ -31,10 +31,11 @@ use survey::Survey;
 
 /// The documents verified when no `--spec` is given, relative to the workspace root. Adding one is
 /// adding its path here.
-pub const DEFAULT_SPECS: [&str; 3] = [
+pub const DEFAULT_SPECS: [&str; 4] = [
     "../shared/specs/clerk-bapi/2025-04-10.yml",
     "../shared/specs/clerk-bapi/2025-11-10.yml",
     "../shared/specs/clerk-bapi/2026-05-12.yml",
+    "../shared/specs/clerk-fapi/2025-11-10.yml",
 ];
 
 /// Round-trip failures listed per document.
@@ -51,8 +52,9 @@ const FAILURES_SHOWN: usize = 200;
     usage, a missing, unreadable or invalid document, or an I/O error."
 )]
 pub struct Args {
-    /// A document to verify; repeat for several [default: the three documents
-    /// ../shared/specs/clerk-bapi/{2025-04-10,2025-11-10,2026-05-12}.yml beside the workspace]
+    /// A document to verify; repeat for several [default: the four documents
+    /// ../shared/specs/clerk-bapi/{2025-04-10,2025-11-10,2026-05-12}.yml and
+    /// ../shared/specs/clerk-fapi/2025-11-10.yml beside the workspace]
     #[arg(long = "spec", value_name = "PATH")]
     pub specs: Vec<PathBuf>,
     /// Stop at the first document that fails (else after the last one) and leave its files in the

@@ -45,6 +45,13 @@ fn sync(from: &Path, to: &Path) {
         let target = to.join(entry.path().strip_prefix(from).unwrap());
         if entry.file_type().is_dir() {
             fs::create_dir_all(&target).unwrap();
+        } else if entry.file_type().is_symlink() {
+            // Crates that share the client's runtime (loopback-client) link to its sources.
+            let link = fs::read_link(entry.path()).unwrap();
+            if fs::read_link(&target).ok() != Some(link.clone()) {
+                let _ = fs::remove_file(&target);
+                std::os::unix::fs::symlink(&link, &target).unwrap();
+            }
         } else if entry.file_type().is_file() {
             let contents = fs::read(entry.path()).unwrap();
             if fs::read(&target).ok().as_deref() != Some(&contents[..]) {

@@ -6,10 +6,30 @@ pub mod m2m;
 pub mod machines;
 #[cfg(feature = "test-util")]
 pub mod testing;
-/// The API version this crate was generated for, sent as `Clerk-API-Version` on every request.
+/// The version of the document this crate was generated from.
 pub const API_VERSION: &str = "2026-05-12";
 /// The base URL requests go to unless the client is configured otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com/v1";
+/// The `Clerk-API-Version` header sent on every request, if the document's version is a dated one.
+pub const API_VERSION_HEADER: Option<&str> = Some(API_VERSION);
+/// The server URL as the document declares it, `{name}` standing for each server variable.
+pub const SERVER_URL: &str = "https://api.clerk.com/v1";
+/// The server variables and their defaults, set with `ClientBuilder::server_variable`.
+pub const SERVER_VARIABLES: &[(&str, &str)] = &[];
+/// The security schemes the document declares.
+pub const SECURITY_SCHEMES: &[crate::runtime::SecurityScheme] = &[
+    crate::runtime::SecurityScheme::bearer("bearerAuth"),
+];
+/// The alternatives of schemes that authorise an operation which states none of its own.
+pub const SECURITY: &[&[&str]] = &[&["bearerAuth"]];
+impl crate::ClientBuilder {
+    /// The instance's secret key, as shown on the dashboard's API keys page.
+    ///
+    /// The credential of the `bearerAuth` security scheme, sent as `Authorization: Bearer <token>`.
+    pub fn bearer_auth(self, value: impl Into<String>) -> Self {
+        self.credential("bearerAuth", crate::runtime::Credential::token(value))
+    }
+}
 impl crate::Client {
     /// Public keys for checking the signatures of tokens issued by an instance.
     pub fn jwks(&self) -> jwks::Jwks<'_> {

@@ -84,13 +84,18 @@ pub(super) enum Body {
     /// The parts of a `multipart/form-data` form. A `reqwest::multipart::Form` is consumed by
     /// sending and cannot be cloned, so each attempt builds its own from these.
     Multipart(Vec<FormPart>),
+    /// Bytes sent as they are with this `Content-Type`: a URL-encoded form, or a body of bytes.
+    Raw {
+        bytes: Vec<u8>,
+        content_type: &'static str,
+    },
 }
 
 impl Body {
     /// The size of the content, for `Debug`.
     pub(super) fn len(&self) -> usize {
         match self {
-            Body::Json(bytes) => bytes.len(),
+            Body::Json(bytes) | Body::Raw { bytes, .. } => bytes.len(),
             Body::Multipart(parts) => parts
                 .iter()
                 .map(|part| match part {
@@ -160,7 +165,8 @@ pub struct Request {
     /// Header parameters of the operation, checked when they were added.
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) body: Option<Body>,
-    pub(super) auth: bool,
+    /// The operation's own security alternatives; `None` takes the document's.
+    pub(super) security: Option<&'static [&'static [&'static str]]>,
 }
 
 impl Request {
@@ -175,7 +181,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
-            auth: true,
+            security: None,
         }
     }
 
@@ -240,6 +246,28 @@ impl Request {
             .map(|v| utf8_percent_encode(v, COMPONENT).to_string())
             .collect();
         self.query.push((name, joined.join(",")));
+    }
+
+    /// Adds a list query parameter sent as one value, its elements joined by `separator` (a
+    /// space for `style: spaceDelimited`, `|` for `pipeDelimited`). Each element is
+    /// percent-encoded on its own, and so is the separator. An empty list or `None` sends nothing.
+    pub fn query_joined(
+        &mut self,
+        name: &'static str,
+        value: &(impl QueryValue + ?Sized),
+        separator: &'static str,
+    ) {
+        let mut values = Vec::new();
+        value.query_values(&mut values);
+        if values.is_empty() {
+            return;
+        }
+        let joined: Vec<String> = values
+            .iter()
+            .map(|v| utf8_percent_encode(v, COMPONENT).to_string())
+            .collect();
+        let separator = utf8_percent_encode(separator, COMPONENT).to_string();
+        self.query.push((name, joined.join(&separator)));
     }
 
     /// Adds a header parameter of the operation; a list is sent as one comma-separated value
@@ -347,21 +375,43 @@ impl Request {
         Ok(())
     }
 
-    /// Sends no `Authorization` header, for the operations the API document marks `security: []`.
+    /// Sends no credentials, for the operations the API document marks `security: []`.
     pub fn no_auth(&mut self) {
-        self.auth = false;
+        self.security = Some(&[]);
+    }
+
+    /// The operation's own security alternatives, replacing the document's (see
+    /// [`crate::runtime::SecurityScheme`] for how one is chosen).
+    pub fn security(&mut self, alternatives: &'static [&'static [&'static str]]) {
+        self.security = Some(alternatives);
+    }
+
+    /// Sets a body of bytes sent as they are, with `content_type`; `None` sends no body.
+    pub fn bytes(&mut self, bytes: impl Into<Option<Vec<u8>>>, content_type: &'static str) {
+        self.body = bytes.into().map(|bytes| Body::Raw {
+            bytes,
+            content_type,
+        });
     }
 
     /// The full URL, and the same without its query for error messages (query values may be
     /// secrets).
-    pub(super) fn url(&self, base_url: &str) -> Result<(Url, String)> {
+    pub(super) fn url(
+        &self,
+        base_url: &str,
+        credentials: &[(&'static str, String)],
+    ) -> Result<(Url, String)> {
         let without_query = format!("{base_url}{}", self.path);
         let mut full = without_query.clone();
-        for (i, (name, value)) in self.query.iter().enumerate() {
+        let credentials = credentials
+            .iter()
+            .map(|(name, value)| (*name, utf8_percent_encode(value, COMPONENT).to_string()));
+        let query = self.query.iter().cloned().chain(credentials);
+        for (i, (name, value)) in query.enumerate() {
             full.push(if i == 0 { '?' } else { '&' });
             full.extend(utf8_percent_encode(name, COMPONENT));
             full.push('=');
-            full.push_str(value);
+            full.push_str(&value);
         }
         let url = Url::parse(&full).map_err(|err| {
             Error::Config(format!(
@@ -400,7 +450,7 @@ impl std::fmt::Debug for Request {
             .field("header_names", &header_names)
             .field("part_names", &part_names)
             .field("body_len", &body_len)
-            .field("auth", &self.auth)
+            .field("security", &self.security)
             .finish()
     }
 }
@@ -443,7 +493,7 @@ mod tests {
         request.query("n", &Some(0i64));
         request.query("skip", &None::<i64>);
         request.query(API_VERSION_QUERY_PARAM, "2020-01-01");
-        let (url, display) = request.url("https://api.clerk.com/v1").unwrap();
+        let (url, display) = request.url("https://api.clerk.com/v1", &[]).unwrap();
         assert_eq!(
             url.as_str(),
             "https://api.clerk.com/v1/machines?q=a%20b%26c%3Dd%2Be&n=0"

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::request::{Body, RESERVED_HEADERS, Request};
 use super::trace::CallTrace;
-use super::validate::REDACTED;
+use super::validate::{REDACTED, show_str};
 use crate::client::{Client, RequestOptions};
 use crate::error::{
     ApiError, ClerkErrors, Error, Result, ValidationError, excerpt, is_retryable_status,
@@ -98,8 +98,12 @@ impl<'a> Handle<'a> {
             .and_then(|o| o.retry_policy.as_ref())
             .unwrap_or(&inner.retry_policy);
         // Both are checked before the first attempt, so that a bad header or URL sends nothing.
-        let headers = self.headers(request)?;
-        let (url, display_url) = request.url(&inner.base_url)?;
+        let security = inner.credentials.apply(
+            request.security.unwrap_or(crate::SECURITY),
+            request.operation_id,
+        )?;
+        let headers = self.headers(request, security.headers)?;
+        let (url, display_url) = request.url(&inner.base_url, &security.query)?;
         trace.url(request, &url);
 
         let started = Instant::now();
@@ -140,7 +144,9 @@ impl<'a> Handle<'a> {
             .request(request.method.clone(), url.clone())
             .headers(headers.clone());
         match &request.body {
-            Some(Body::Json(bytes)) => builder = builder.body(bytes.clone()),
+            Some(Body::Json(bytes) | Body::Raw { bytes, .. }) => {
+                builder = builder.body(bytes.clone());
+            }
             Some(Body::Multipart(parts)) => {
                 let mut form = reqwest::multipart::Form::new();
                 for part in parts {
@@ -194,29 +200,57 @@ impl<'a> Handle<'a> {
         }
     }
 
-    /// The headers of every attempt: the client's, then the per-call extra headers.
-    pub(super) fn headers(&self, request: &Request) -> Result<HeaderMap> {
+    /// The headers of every attempt: the client's, the credentials chosen for the call, then the
+    /// per-call extra headers.
+    pub(super) fn headers(
+        &self,
+        request: &Request,
+        credentials: Vec<(HeaderName, HeaderValue)>,
+    ) -> Result<HeaderMap> {
         let inner = &self.client.inner;
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(header::USER_AGENT, inner.user_agent.clone());
-        headers.insert(
-            HeaderName::from_static("clerk-api-version"),
-            inner.api_version.clone(),
-        );
-        if request.auth {
-            let authorization = match self.options.as_ref().and_then(|o| o.secret_key.as_ref()) {
-                Some(key) => per_call_authorization(key)?,
-                None => inner.authorization.clone(),
-            };
-            headers.insert(header::AUTHORIZATION, authorization);
+        if let Some(version) = &inner.api_version {
+            headers.insert(
+                HeaderName::from_static("clerk-api-version"),
+                version.clone(),
+            );
+        }
+        // A per-call secret key (`RequestOptions::secret_key`) replaces the bearer credential
+        // the call would send; a call that sends no `Authorization` stays without one.
+        let per_call = self.options.as_ref().and_then(|o| o.secret_key.as_ref());
+        for (name, value) in credentials {
+            match per_call {
+                Some(key) if name == header::AUTHORIZATION => {
+                    headers.append(name, per_call_authorization(key)?);
+                }
+                _ => {
+                    headers.append(name, value);
+                }
+            }
         }
         // A multipart body gets its `Content-Type` (with the boundary) from the form itself.
-        if let Some(Body::Json(_)) = request.body {
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+        match &request.body {
+            Some(Body::Json(_)) => {
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+            }
+            Some(Body::Raw { content_type, .. }) => {
+                // Generated code passes the document's media type, which may not be one.
+                let value = HeaderValue::from_str(content_type).map_err(|_| {
+                    ValidationError::new(
+                        "Content-Type",
+                        show_str(content_type),
+                        "is not a valid header value",
+                        "must be a media type such as application/octet-stream",
+                    )
+                })?;
+                headers.insert(header::CONTENT_TYPE, value);
+            }
+            _ => {}
         }
         for (name, value) in &request.headers {
             headers.append(name.clone(), value.clone());

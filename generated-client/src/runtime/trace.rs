@@ -153,6 +153,7 @@ fn error_type(error: &Error) -> tracing::field::DisplayValue<ErrorType> {
         Error::Decode { .. } => ErrorType::Kind("decode"),
         Error::Encode { .. } => ErrorType::Kind("encode"),
         Error::Validation(_) => ErrorType::Kind("validation"),
+        Error::MissingCredentials { .. } => ErrorType::Kind("missing_credentials"),
         Error::Config(_) => ErrorType::Kind("config"),
         // A call never fails with these (they come from `m2m` around calls); named for completeness.
         Error::Token(_) => ErrorType::Kind("token"),

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Body, Group, Operation, PathPart, Response, TypeRef};
+use crate::ir::{Body, FormStyle, Group, Operation, PathPart, Response, TypeRef};
 use crate::select::HttpMethod;
 
 use super::{doc_attrs, docs_or, ident};
@@ -92,10 +92,13 @@ pub(super) fn emit_operation(op: &Operation) -> TokenStream {
     let query = op.query_fields().map(|field| {
         let name = &field.api_name;
         let access = ident(&field.name);
-        if field.explode {
-            quote!(req.query(#name, &params.#access);)
-        } else {
-            quote!(req.query_csv(#name, &params.#access);)
+        match field.joined {
+            None => quote!(req.query(#name, &params.#access);),
+            Some(',') => quote!(req.query_csv(#name, &params.#access);),
+            Some(separator) => {
+                let separator = separator.to_string();
+                quote!(req.query_joined(#name, &params.#access, #separator);)
+            }
         }
     });
     let headers = op.header_fields().map(|field| {
@@ -133,12 +136,32 @@ pub(super) fn emit_operation(op: &Operation) -> TokenStream {
                 #(#parts)*
             }
         }
+        Body::Form(encodings) => {
+            let encodings = encodings.iter().map(|e| {
+                let name = &e.api_name;
+                let style = match e.style {
+                    FormStyle::Form => quote!(Form),
+                    FormStyle::FormJoined => quote!(FormJoined),
+                    FormStyle::SpaceDelimited => quote!(SpaceDelimited),
+                    FormStyle::PipeDelimited => quote!(PipeDelimited),
+                    FormStyle::DeepObject => quote!(DeepObject),
+                };
+                quote!((#name, crate::runtime::FormStyle::#style))
+            });
+            // An empty form has no parameter struct: `()` encodes as no pairs.
+            let params = if op.params.is_some() {
+                quote!(&params)
+            } else {
+                quote!(&())
+            };
+            quote!(req.form(#params, &[#(#encodings),*])?;)
+        }
+        Body::Bytes { field, media_type } => {
+            let field = ident(field);
+            quote!(req.bytes(params.#field, #media_type);)
+        }
     };
-    let auth = if op.auth {
-        TokenStream::new()
-    } else {
-        quote!(req.no_auth();)
-    };
+    let auth = super::security::emit_operation_security(op.security.as_ref());
     let (output, send) = match &op.response {
         Response::Json(ty) => (type_tokens(ty, Scope::Outside), quote!(send_json)),
         Response::Text => (quote!(::std::string::String), quote!(send_text)),

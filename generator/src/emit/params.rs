@@ -14,7 +14,7 @@ use super::types::{
 };
 
 pub(super) fn emit_params(params: &Params, group: &Group, op: &Operation) -> TokenStream {
-    let body_fields = op.body == Body::JsonFields;
+    let body_fields = matches!(op.body, Body::JsonFields | Body::Form(_));
     let name = ident(&params.name);
     let fields = &params.fields;
     let summary = format!(
@@ -51,6 +51,8 @@ pub(super) fn emit_params(params: &Params, group: &Group, op: &Operation) -> Tok
                 "file part of the multipart body"
             }
             Location::Body if op.body == Body::Multipart => "field of the multipart body",
+            Location::Body if matches!(op.body, Body::Form(_)) => "field of the form body",
+            Location::Body if matches!(op.body, Body::Bytes { .. }) => "request body, as bytes",
             Location::Body | Location::Member => "body member",
         };
         let mut docs = field.docs.clone();

@@ -122,8 +122,14 @@ fn emit_expectation(group: &Group, op: &Operation) -> TokenStream {
                 let name = &field.api_name;
                 let read = match field.location {
                     Location::Path => quote!(c.path_param(#name)),
-                    Location::Query if field.explode => quote!(c.query_param(#name)),
-                    Location::Query => quote!(c.query_csv(#name)),
+                    Location::Query => match field.joined {
+                        None => quote!(c.query_param(#name)),
+                        Some(',') => quote!(c.query_csv(#name)),
+                        Some(separator) => {
+                            let separator = separator.to_string();
+                            quote!(c.query_joined(#name, #separator))
+                        }
+                    },
                     Location::Header => quote!(c.header(#name)),
                     _ => match &op.body {
                         Body::JsonField(_) => quote!(c.body()),

@@ -56,6 +56,7 @@ pub(super) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
             quote!(::std::option::Option<#inner>)
         }
         TypeRef::File => quote!(crate::FilePart),
+        TypeRef::Bytes => quote!(::std::vec::Vec<u8>),
         TypeRef::Runtime(RuntimeType::ClerkErrors) => quote!(crate::ClerkErrors),
         TypeRef::Runtime(RuntimeType::ClerkError) => quote!(crate::ClerkError),
     }

@@ -177,7 +177,7 @@ impl<'a> Lowerer<'a> {
             deprecated,
             constraints: self.constraints(property.schema, &property.pointer)?,
             docs: docs(None, description),
-            explode: true,
+            joined: None,
         })
     }
 

@@ -129,7 +129,7 @@ impl<'a> Lowerer<'a> {
                 deprecated: data.deprecated.unwrap_or(false),
                 constraints: self.constraints(schema, &schema_pointer)?,
                 docs: docs(None, data.description.as_deref()),
-                explode: param.explode,
+                joined: param.joined,
             });
         }
         let path = self.path_template(op, &path_fields)?;
@@ -139,10 +139,43 @@ impl<'a> Lowerer<'a> {
         let body = match plan {
             None => Body::None,
             Some(BodyPlan {
-                object: Some(object),
-                multipart,
+                body,
+                kind: MediaKind::Bytes,
+                media,
                 ..
             }) => {
+                let name = scope.claim("body".to_owned());
+                fields.push(Field {
+                    name: name.clone(),
+                    api_name: "body".to_owned(),
+                    location: Location::Body,
+                    ty: TypeRef::Bytes,
+                    required: body.required,
+                    nullable: false,
+                    deprecated: false,
+                    constraints: Constraints::default(),
+                    docs: docs(None, body.description.as_deref()),
+                    joined: None,
+                });
+                // A range such as `image/*` names no type to send; bytes are then just bytes.
+                let media_type = if media.contains('*') {
+                    "application/octet-stream".to_owned()
+                } else {
+                    media
+                };
+                Body::Bytes {
+                    field: name,
+                    media_type,
+                }
+            }
+            Some(BodyPlan {
+                object: Some(object),
+                kind,
+                content,
+                media_pointer,
+                ..
+            }) => {
+                let multipart = kind == MediaKind::Multipart;
                 let parent = naming::camel(op.id);
                 let mut by_wire: BTreeMap<&str, String> = BTreeMap::new();
                 for property in &object.properties {
@@ -157,6 +190,7 @@ impl<'a> Lowerer<'a> {
                     fields.push(field);
                 }
                 if let Some((ap, pointer)) = object.additional {
+                    // A URL-encoded form takes other members as pairs of their own, as JSON does.
                     if multipart {
                         return Err(self.error(
                             ErrorKind::Unsupported,
@@ -173,15 +207,18 @@ impl<'a> Lowerer<'a> {
                 for (exactly_one, sets, pointer) in &object.alternatives {
                     alternatives.push(self.alternatives(*exactly_one, sets, &by_wire, pointer)?);
                 }
-                if multipart {
-                    Body::Multipart
-                } else {
-                    Body::JsonFields
+                match kind {
+                    MediaKind::Multipart => Body::Multipart,
+                    MediaKind::Form => {
+                        let members = by_wire.keys().copied().collect();
+                        Body::Form(self.form_encodings(content, &media_pointer, &members)?)
+                    }
+                    _ => Body::JsonFields,
                 }
             }
             Some(BodyPlan {
                 body,
-                schema,
+                schema: Some(schema),
                 schema_pointer,
                 ..
             }) => {
@@ -198,9 +235,16 @@ impl<'a> Lowerer<'a> {
                     deprecated: false,
                     constraints: self.constraints(schema, &schema_pointer)?,
                     docs: docs(None, body.description.as_deref()),
-                    explode: true,
+                    joined: None,
                 });
                 Body::JsonField(name)
+            }
+            Some(BodyPlan { media_pointer, .. }) => {
+                return Err(self.error(
+                    ErrorKind::Unsupported,
+                    media_pointer,
+                    "the request body has no schema",
+                ));
             }
         };
 
@@ -212,10 +256,7 @@ impl<'a> Lowerer<'a> {
             additional,
             alternatives,
         });
-        let auth = match &o.security {
-            Some(requirements) => !requirements.is_empty(),
-            None => self.doc.security.as_ref().is_some_and(|r| !r.is_empty()),
-        };
+        let security = self.operation_security(op)?;
         Ok(Operation {
             id: op.id.to_owned(),
             method: op.method,
@@ -224,7 +265,7 @@ impl<'a> Lowerer<'a> {
             params,
             body,
             response,
-            auth,
+            security,
             deprecated: o.deprecated,
             docs: docs(o.summary.as_deref(), o.description.as_deref()),
             pagination: None,
@@ -232,56 +273,76 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Decides how a request body is sent: JSON (members as fields when it is an object with
-    /// properties, else the whole value in one field) or a multipart form (members as parts).
+    /// properties, else the whole value in one field), a URL-encoded or multipart form (members
+    /// as fields), or bytes (the whole body in one field). See [`pick_body_media`] for which media
+    /// type is chosen when several are offered.
     pub(super) fn body_plan(
         &self,
         body: &'a RequestBody,
         pointer: &str,
     ) -> Result<BodyPlan<'a>, Error> {
-        let (media, content, multipart) = if let Some((media, content)) = pick_json(&body.content) {
-            (media, content, false)
-        } else if let Some((media, content)) = pick_media(&body.content, "multipart/form-data") {
-            (media, content, true)
-        } else {
-            let media: Vec<&str> = body.content.keys().map(String::as_str).collect();
-            let message = if media.is_empty() {
-                "the request body declares no media type".to_owned()
-            } else {
-                format!(
-                    "request bodies of type {} are not supported; only JSON and multipart/form-data are",
-                    media.join(", ")
-                )
-            };
+        let Some((kind, media, content)) = pick_body_media(&body.content) else {
             return Err(self.error(
                 ErrorKind::Unsupported,
                 format!("{pointer}/content"),
-                message,
+                "the request body declares no media type",
             ));
         };
         let media_pointer = format!("{pointer}/content/{}", pointer_token(media));
-        let Some(schema) = &content.schema else {
-            return Err(self.error(
-                ErrorKind::Unsupported,
-                media_pointer,
-                "the request body has no schema",
-            ));
-        };
         let schema_pointer = format!("{media_pointer}/schema");
-        let mut object = self.object_properties(schema, &schema_pointer)?;
+        let schema = match (&content.schema, kind) {
+            (Some(schema), _) => Some(schema),
+            // Bytes need no schema to be sent.
+            (None, MediaKind::Bytes) => None,
+            (None, _) => {
+                return Err(self.error(
+                    ErrorKind::Unsupported,
+                    media_pointer,
+                    "the request body has no schema",
+                ));
+            }
+        };
+        let mut object = match (schema, kind) {
+            (Some(schema), MediaKind::Json | MediaKind::Form | MediaKind::Multipart) => {
+                self.object_properties(schema, &schema_pointer)?
+            }
+            _ => None,
+        };
         if let Some(object) = &mut object {
             // Read-only members only ever appear in answers.
             object.properties.retain(|p| !p.read_only);
         }
-        if multipart && object.is_none() {
+        if matches!(kind, MediaKind::Form | MediaKind::Multipart)
+            && object.is_none()
+            && let Some(schema) = schema
+        {
+            // An object that declares no member (FAPI's `type: object, additionalProperties:
+            // false`) is an empty form.
+            let (resolved, _) = self.resolve(schema, &schema_pointer)?;
+            let v = view(resolved);
+            if v.typ == Some("object")
+                && matches!(v.additional, None | Some(AdditionalProperties::Any(false)))
+            {
+                object = Some(ObjectParts::default());
+            }
+        }
+        if matches!(kind, MediaKind::Form | MediaKind::Multipart) && object.is_none() {
             return Err(self.error(
                 ErrorKind::Unsupported,
                 schema_pointer,
-                "a multipart/form-data body must be an object with properties, one per part",
+                if kind == MediaKind::Multipart {
+                    "a multipart/form-data body must be an object with properties, one per part"
+                } else {
+                    "a URL-encoded form body must be an object with properties, one per member"
+                },
             ));
         }
         Ok(BodyPlan {
             body,
-            multipart,
+            kind,
+            media: media.to_owned(),
+            content,
+            media_pointer,
             schema,
             schema_pointer,
             object,
@@ -316,7 +377,7 @@ impl<'a> Lowerer<'a> {
                 deprecated,
                 constraints: Constraints::default(),
                 docs: docs(None, description),
-                explode: true,
+                joined: None,
             });
         }
         self.check_simple(property.schema, &property.pointer, "multipart form", true)?;
@@ -452,34 +513,42 @@ impl<'a> Lowerer<'a> {
             for (index, parameter) in list.iter().enumerate() {
                 let pointer = format!("{base}/{index}");
                 let (parameter, pointer) = self.resolve_parameter(parameter, pointer)?;
-                let (location, data, explode) = match parameter {
+                let (location, data, joined) = match parameter {
                     Parameter::Path { parameter_data, .. } => {
-                        (Location::Path, parameter_data, false)
+                        (Location::Path, parameter_data, None)
                     }
                     Parameter::Query {
                         parameter_data,
                         style,
                         ..
                     } => {
+                        // An exploded list is one pair per element whatever the style; a
+                        // `deepObject` is for objects, which query values never are.
                         let explode = parameter_data.explode.unwrap_or(true);
-                        if !matches!(style, QueryStyle::Form) && self.is_list(parameter_data)? {
-                            return Err(self.error(
-                                ErrorKind::Unsupported,
-                                pointer,
-                                format!(
-                                    "query parameter `{}` uses a style other than `form`, which is not supported for lists",
-                                    parameter_data.name
-                                ),
-                            ));
-                        }
-                        (Location::Query, parameter_data, explode)
+                        let joined = match style {
+                            QueryStyle::Form if !explode => Some(','),
+                            QueryStyle::SpaceDelimited if !explode => Some(' '),
+                            QueryStyle::PipeDelimited if !explode => Some('|'),
+                            QueryStyle::DeepObject if self.is_list(parameter_data)? => {
+                                return Err(self.error(
+                                    ErrorKind::Unsupported,
+                                    pointer,
+                                    format!(
+                                        "query parameter `{}` is a list with `style: deepObject`, which is for objects",
+                                        parameter_data.name
+                                    ),
+                                ));
+                            }
+                            _ => None,
+                        };
+                        (Location::Query, parameter_data, joined)
                     }
                     Parameter::Header { parameter_data, .. } => {
                         let lower = parameter_data.name.to_ascii_lowercase();
                         if IGNORED_HEADERS.contains(&lower.as_str()) {
                             continue;
                         }
-                        (Location::Header, parameter_data, false)
+                        (Location::Header, parameter_data, None)
                     }
                     Parameter::Cookie { parameter_data, .. } => {
                         return Err(self.error(
@@ -497,7 +566,7 @@ impl<'a> Lowerer<'a> {
                     location,
                     data,
                     pointer,
-                    explode,
+                    joined,
                 });
             }
         }

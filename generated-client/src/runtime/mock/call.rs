@@ -59,6 +59,21 @@ impl Call {
         lenient(name, &values, &owned(&values))
     }
 
+    /// A query parameter sent as one value joined by `separator` (a space for
+    /// `spaceDelimited`, `|` for `pipeDelimited`), as the type of its (list) field.
+    pub fn query_joined<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        separator: &str,
+    ) -> Result<T, String> {
+        let items: Vec<String> = pick(&self.query, name)
+            .iter()
+            .flat_map(|value| value.split(separator).map(str::to_owned))
+            .collect();
+        let values = pick(&self.query, name);
+        lenient(name, &values, &items)
+    }
+
     /// A query parameter sent as one comma-separated value, as the type of its (list) field.
     pub fn query_csv<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
         // Cut before decoding: a comma inside a value was sent escaped.
