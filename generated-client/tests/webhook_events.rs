@@ -3,26 +3,18 @@
 //! which must agree), encodes back to the same JSON, and still decodes with members added at every
 //! level of objects.
 
-use std::path::PathBuf;
-
 use clerk_bapi::webhooks::WebhookEvent;
 use serde_json::Value;
 
-/// Clerk's document, or `None` (with a note) when the shared checkout is absent outside CI.
+#[path = "../../test-support/shared_documents.rs"]
+mod shared_documents;
+
+/// Clerk's document, or `None` when the test is skipped (see `test-support/shared_documents.rs`).
 fn upstream() -> Option<serde_yaml::Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/specs/clerk-webhooks/2025-04-15.yml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_yaml::from_str(&text).expect("the upstream document is YAML")),
-        Err(error) if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "skipped: {} is not readable ({error}); CI requires it",
-                path.display()
-            );
-            None
-        }
-        Err(error) => panic!("{}: {error}", path.display()),
-    }
+    let path = shared_documents::document("clerk-webhooks/2025-04-15.yml")?;
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    Some(serde_yaml::from_str(&text).expect("the upstream document is YAML"))
 }
 
 /// Every event's example, by event type: inline `example`s and `examples` given by `$ref`.

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
 
-use super::{Row, cargo, verdict};
+use super::{Row, verdict};
+use crate::workspace::cargo;
 
 /// The figures, as table rows.
 pub(super) fn rows(root: &Path, rounds: usize, deliveries: usize) -> Result<Vec<Row>> {
