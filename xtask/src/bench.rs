@@ -279,8 +279,22 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn std::io::Write) -> Resu
         target: verdict(all_build.median() < 15.0, "< 15 s"),
     });
 
+    rows.push(generated_lines_row(&spec, &spec_bytes)?);
+
     print_table(out, &rows, &plan, &spec)?;
     Ok(())
+}
+
+/// The size of what users compile: the lines of every file `--select all` generates.
+fn generated_lines_row(spec: &Path, bytes: &[u8]) -> Result<Row> {
+    let name = spec.to_string_lossy();
+    let output = generator::generate(Source { name: &name, bytes }, &Selection::All)?;
+    let lines: usize = output.files.values().map(|text| text.lines().count()).sum();
+    Ok(Row {
+        figure: "generated lines, --select all".into(),
+        value: lines.to_string(),
+        target: verdict(lines <= 17_000, "≤ 17,000"),
+    })
 }
 
 fn verdict(met: bool, target: &str) -> String {
