@@ -6,6 +6,7 @@ use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, Operation, ReferenceOr};
 
 use crate::error::{Error, ErrorKind, pointer_token};
+use crate::ir::HttpMethod;
 
 /// The extension naming an operation's group (its accessor on the client).
 pub const GROUP_EXTENSION: &str = "x-speakeasy-group";
@@ -61,48 +62,6 @@ impl std::fmt::Display for Selection {
             Selection::All => f.write_str("all"),
             Selection::Only(items) => f.write_str(&items.join(",")),
         }
-    }
-}
-
-/// The HTTP methods OpenAPI 3.0 allows on a path item, in the order the document model lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum HttpMethod {
-    /// GET
-    Get,
-    /// PUT
-    Put,
-    /// POST
-    Post,
-    /// DELETE
-    Delete,
-    /// OPTIONS
-    Options,
-    /// HEAD
-    Head,
-    /// PATCH
-    Patch,
-    /// TRACE
-    Trace,
-}
-
-impl HttpMethod {
-    /// The lower-case name used as a key in the document.
-    pub fn key(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "get",
-            HttpMethod::Put => "put",
-            HttpMethod::Post => "post",
-            HttpMethod::Delete => "delete",
-            HttpMethod::Options => "options",
-            HttpMethod::Head => "head",
-            HttpMethod::Patch => "patch",
-            HttpMethod::Trace => "trace",
-        }
-    }
-
-    /// Whether repeating the request is safe (RFC 9110 idempotent methods).
-    pub fn is_idempotent(self) -> bool {
-        !matches!(self, HttpMethod::Post | HttpMethod::Patch)
     }
 }
 

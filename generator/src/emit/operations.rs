@@ -3,8 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Body, FormStyle, Group, Operation, PathPart, Response, TypeRef};
-use crate::select::HttpMethod;
+use crate::ir::{Body, FormStyle, Group, HttpMethod, Operation, PathPart, Response, TypeRef};
 
 use super::{doc_attrs, ident};
 
