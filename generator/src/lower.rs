@@ -233,7 +233,7 @@ struct Lowerer<'a> {
     /// enum or object inside one is one type however often the component is used.
     inline_components: BTreeMap<&'a str, (TypeRef, bool)>,
     /// Examples met so far, keyed by pointer so each is recorded once.
-    examples: BTreeMap<String, crate::ir::Example>,
+    examples: BTreeMap<String, crate::ir::TypedExample>,
     /// Inline object and `oneOf`/`anyOf` schemas being lowered, by pointer, with their type names.
     inline_in_progress: BTreeMap<String, String>,
     /// How many [`Lowerer::type_of`] calls are in progress, at most [`MAX_NESTING`].
@@ -265,14 +265,24 @@ impl Property<'_> {
     }
 }
 
+/// A `oneOf`/`anyOf` whose branches only list `required` properties: a rule on which members are
+/// present, as the document states it.
+struct RequiredSets<'a> {
+    /// `oneOf` (exactly one set holds) rather than `anyOf` (at least one does).
+    exactly_one: bool,
+    /// The property names each branch requires.
+    sets: Vec<Vec<&'a str>>,
+    /// JSON pointer to the `oneOf`/`anyOf`.
+    pointer: String,
+}
+
 /// What an object schema declares, its `allOf` parts merged.
 #[derive(Default)]
 struct ObjectParts<'a> {
     properties: Vec<Property<'a>>,
     required: BTreeSet<&'a str>,
-    /// `oneOf`/`anyOf` branches that only list `required` properties: whether it is a `oneOf`,
-    /// the sets of names, and where the rule is.
-    alternatives: Vec<(bool, Vec<Vec<&'a str>>, String)>,
+    /// `oneOf`/`anyOf` branches that only list `required` properties.
+    alternatives: Vec<RequiredSets<'a>>,
     /// `additionalProperties` when it allows members (`true` or a schema), and where it is.
     additional: Option<(&'a AdditionalProperties, String)>,
     /// The component schemas already merged in through `allOf`.
@@ -444,6 +454,7 @@ fn is_secret_name(name: &str) -> bool {
     SECRET_NAMES.contains(&name)
 }
 
+/// The `x-speakeasy-name-override` of a schema or an operation, which must be a string.
 fn name_override(
     file: &str,
     pointer: &str,

@@ -27,25 +27,10 @@ impl<'a> Lowerer<'a> {
 
     // ----- operations -------------------------------------------------------------------------
 
-    // ----- operations -------------------------------------------------------------------------
-
     pub(super) fn operation(&mut self, op: &SelectedOperation<'a>) -> Result<Operation, Error> {
         let o = op.operation;
-        let method_base = match o.extensions.get(NAME_OVERRIDE_EXTENSION) {
-            Some(serde_json::Value::String(name)) => name.as_str(),
-            Some(other) => {
-                return Err(self.error(
-                    ErrorKind::WrongType,
-                    format!("{}/{NAME_OVERRIDE_EXTENSION}", op.pointer),
-                    format!(
-                        "expected a string, found {}",
-                        crate::select::json_kind(other)
-                    ),
-                ));
-            }
-            None => op.id,
-        };
-        let method_name = naming::snake(method_base);
+        let method_base = name_override(self.file, &op.pointer, &o.extensions)?;
+        let method_name = naming::snake(method_base.as_deref().unwrap_or(op.id));
         let params_name = self.params_names.get(op.id).cloned().unwrap_or_default();
 
         let mut scope = Scope::default();
@@ -107,7 +92,7 @@ impl<'a> Lowerer<'a> {
             if let Some(value) = &data.example {
                 self.examples.insert(
                     param.pointer.clone(),
-                    crate::ir::Example {
+                    crate::ir::TypedExample {
                         pointer: param.pointer.clone(),
                         ty: ty.clone(),
                         nullable,
@@ -204,8 +189,8 @@ impl<'a> Lowerer<'a> {
                         ty,
                     });
                 }
-                for (exactly_one, sets, pointer) in &object.alternatives {
-                    alternatives.push(self.alternatives(*exactly_one, sets, &by_wire, pointer)?);
+                for rule in &object.alternatives {
+                    alternatives.push(self.alternatives(rule, &by_wire)?);
                 }
                 match kind {
                     MediaKind::Multipart => Body::Multipart,
@@ -394,7 +379,8 @@ impl<'a> Lowerer<'a> {
         list: bool,
     ) -> Result<(), Error> {
         let mut seen = BTreeSet::new();
-        let Some((kind, at)) = self.not_simple(schema, pointer, list, false, &mut seen)? else {
+        let Some((kind, at)) = self.without_text_form(schema, pointer, list, false, &mut seen)?
+        else {
             return Ok(());
         };
         let allowed = if list {
@@ -411,7 +397,7 @@ impl<'a> Lowerer<'a> {
 
     /// What keeps a schema from having a text form, and where; `None` when it has one. Schemas
     /// that stand for another (an `allOf` or `oneOf` of one) are followed.
-    pub(super) fn not_simple<S: SchemaLike>(
+    pub(super) fn without_text_form<S: SchemaLike>(
         &self,
         schema: &'a ReferenceOr<S>,
         pointer: &str,
@@ -433,7 +419,7 @@ impl<'a> Lowerer<'a> {
             Shape::StringEnum => return Ok(None),
             Shape::Alias(member, keyword) => {
                 let at = format!("{at}/{keyword}/0");
-                return self.not_simple(member, &at, list, item, seen);
+                return self.without_text_form(member, &at, list, item, seen);
             }
             Shape::Value => match v.typ {
                 Some("string") if v.format != Format::Binary => return Ok(None),
@@ -441,7 +427,7 @@ impl<'a> Lowerer<'a> {
                 Some("array") if list => match v.items {
                     Some(items) => {
                         let at = format!("{at}/items");
-                        return self.not_simple(items, &at, false, true, seen);
+                        return self.without_text_form(items, &at, false, true, seen);
                     }
                     None => "a list of any values",
                 },
@@ -460,11 +446,10 @@ impl<'a> Lowerer<'a> {
     /// The rule of `oneOf`/`anyOf` branches that only list `required` body members, by field.
     pub(super) fn alternatives(
         &self,
-        exactly_one: bool,
-        sets: &[Vec<&'a str>],
+        rule: &RequiredSets<'a>,
         fields: &BTreeMap<&str, String>,
-        pointer: &str,
     ) -> Result<Alternatives, Error> {
+        let (exactly_one, sets, pointer) = (rule.exactly_one, &rule.sets, rule.pointer.as_str());
         let mut named = Vec::new();
         for set in sets {
             let mut names = Vec::new();
