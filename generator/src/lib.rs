@@ -12,6 +12,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+mod parallel;
 pub mod select;
 
 use std::collections::BTreeMap;
