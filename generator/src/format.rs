@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 
 use crate::emit::{self, Piece};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, ErrorLocation};
 use crate::ir::Api;
 
 /// The first line of every generated file.
@@ -46,7 +46,7 @@ fn parse(path: &str, tokens: TokenStream) -> Result<syn::File, Error> {
         Error::new(
             ErrorKind::Internal,
             path,
-            "",
+            ErrorLocation::Document,
             format!("the generator emitted code that does not parse: {e}"),
         )
     })

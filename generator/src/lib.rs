@@ -17,7 +17,7 @@ pub mod select;
 
 use std::collections::BTreeMap;
 
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, ErrorLocation};
 pub use select::Selection;
 
 /// An OpenAPI document as read by the caller, with the name used to report errors in it.

@@ -5,7 +5,7 @@ use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use serde_yaml::{Mapping, Value};
 
 use crate::Source;
-use crate::error::{Error, ErrorKind, pointer_token};
+use crate::error::{Error, ErrorKind, ErrorLocation, pointer_token};
 
 mod split;
 
@@ -20,7 +20,7 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
         Error::new(
             ErrorKind::Syntax,
             file,
-            format!("byte {}", e.valid_up_to()),
+            ErrorLocation::Byte(e.valid_up_to()),
             "the document is not valid UTF-8",
         )
     })?;
@@ -28,7 +28,7 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
         return Err(Error::new(
             ErrorKind::Empty,
             file,
-            "",
+            ErrorLocation::Document,
             "the document is empty",
         ));
     }
@@ -80,7 +80,7 @@ fn load_whole(file: &str, text: &str) -> Result<OpenAPI, Error> {
         Error::new(
             ErrorKind::Syntax,
             file,
-            "",
+            ErrorLocation::Document,
             format!("invalid YAML merge key: {e}"),
         )
     })?;
@@ -453,11 +453,13 @@ fn syntax_error(file: &str, error: &serde_yaml::Error) -> Error {
     )
 }
 
-fn location_of(error: &serde_yaml::Error) -> String {
+fn location_of(error: &serde_yaml::Error) -> ErrorLocation {
     error
         .location()
-        .map(|l| format!("line {}, column {}", l.line(), l.column()))
-        .unwrap_or_default()
+        .map_or(ErrorLocation::Document, |l| ErrorLocation::LineColumn {
+            line: l.line(),
+            column: l.column(),
+        })
 }
 
 /// serde messages end with "at line X column Y" that duplicates our location; keep the first line.
@@ -476,7 +478,7 @@ fn check_depth(file: &str, root: &Value) -> Result<(), Error> {
     Err(Error::new(
         ErrorKind::TooDeep,
         file,
-        "",
+        ErrorLocation::Document,
         format!("the document nests more than {MAX_DEPTH} levels deep"),
     ))
 }
@@ -505,7 +507,7 @@ fn check_version(file: &str, value: &Value) -> Result<(), Error> {
         return Err(Error::new(
             ErrorKind::NotOpenApi,
             file,
-            "",
+            ErrorLocation::Document,
             format!(
                 "expected an OpenAPI document (a mapping at the top level), found {}",
                 yaml_kind(value)

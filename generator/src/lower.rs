@@ -50,7 +50,7 @@ use openapiv3::{
     RequestBody, Response as OaResponse, Schema, SchemaKind, StatusCode, Type,
 };
 
-use crate::error::{Error, ErrorKind, pointer_token};
+use crate::error::{Error, ErrorKind, ErrorLocation, pointer_token};
 use crate::ir::{
     Additional, Alternatives, Api, Body, Constraints, Docs, Field, FieldName, Group, Location,
     Operation, PageField, Pagination, Params, PathPart, Response, TypeDef, TypeKind, TypeRef,
@@ -130,7 +130,7 @@ pub fn lower(
             return Err(Error::new(
                 ErrorKind::NameCollision,
                 file,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!(
                     "the group `{}` becomes the module `{}`, a name the generator keeps for its own file",
                     op.group,
@@ -146,7 +146,7 @@ pub fn lower(
             return Err(Error::new(
                 ErrorKind::NameCollision,
                 file,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!(
                     "operations {other} and {} both become the method `{}` of group `{}`",
                     op.id, operation.method_name, op.group
@@ -376,7 +376,7 @@ impl<'a> Lowerer<'a> {
     fn error(
         &self,
         kind: ErrorKind,
-        location: impl Into<String>,
+        location: impl Into<ErrorLocation>,
         message: impl Into<String>,
     ) -> Error {
         Error::new(kind, self.file, location, message)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, Operation, ReferenceOr};
 
-use crate::error::{Error, ErrorKind, pointer_token};
+use crate::error::{Error, ErrorKind, ErrorLocation, pointer_token};
 use crate::ir::HttpMethod;
 
 /// The extension naming an operation's group (its accessor on the client).
@@ -178,7 +178,7 @@ pub fn select<'a>(
         return Err(Error::new(
             ErrorKind::EmptySelection,
             file,
-            "",
+            ErrorLocation::Document,
             format!(
                 "the selection `{selection}` matches no operation (groups are named by x-speakeasy-group, else by the first tag)"
             ),

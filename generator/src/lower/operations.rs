@@ -8,7 +8,7 @@ impl<'a> Lowerer<'a> {
         if self.type_names.contains(&name) {
             return Err(self.error(
                 ErrorKind::NameCollision,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!("the parameter struct `{name}` of operation {} collides with another type of that name", op.id),
             ));
         }
@@ -608,7 +608,7 @@ impl<'a> Lowerer<'a> {
             let Some(close) = after.find('}') else {
                 return Err(self.error(
                     ErrorKind::UndeclaredPathParameter,
-                    format!("operation {}", op.id),
+                    ErrorLocation::Operation(op.id.to_owned()),
                     format!("the path `{}` has a `{{` without a matching `}}`", op.path),
                 ));
             };
@@ -616,7 +616,7 @@ impl<'a> Lowerer<'a> {
             let Some(field) = path_fields.get(name) else {
                 return Err(self.error(
                     ErrorKind::UndeclaredPathParameter,
-                    format!("operation {}", op.id),
+                    ErrorLocation::Operation(op.id.to_owned()),
                     format!("the path `{}` names `{{{name}}}`, but the operation declares no path parameter `{name}`", op.path),
                 ));
             };
@@ -630,7 +630,7 @@ impl<'a> Lowerer<'a> {
         if rest.contains('}') {
             return Err(self.error(
                 ErrorKind::UndeclaredPathParameter,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!("the path `{}` has a `}}` without a matching `{{`", op.path),
             ));
         }
@@ -640,7 +640,7 @@ impl<'a> Lowerer<'a> {
         if let Some(unused) = path_fields.keys().find(|name| !used.contains(*name)) {
             return Err(self.error(
                 ErrorKind::UndeclaredPathParameter,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!(
                     "path parameter `{unused}` is declared but the path `{}` does not use it",
                     op.path
