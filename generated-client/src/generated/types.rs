@@ -103,8 +103,8 @@ pub struct JwksEcdsaPrivateKey {
     pub x5u: ::std::option::Option<::std::string::String>,
 }
 crate::runtime::json_object!(
-    JwksEcdsaPrivateKey { kid, alg, r#use, kty, crv, x, y, d, x5c : optional, x5t :
-    optional, x5t_s256 = "x5t#S256" : optional, x5u : optional }
+    JwksEcdsaPrivateKey { kid, alg, r#use = "use", kty, crv, x, y, d, x5c : optional, x5t
+    : optional, x5t_s256 = "x5t#S256" : optional, x5u : optional }
 );
 #[derive(Debug, Clone, PartialEq)]
 pub struct JwksEcdsaPublicKey {
@@ -121,8 +121,8 @@ pub struct JwksEcdsaPublicKey {
     pub x5u: ::std::option::Option<::std::string::String>,
 }
 crate::runtime::json_object!(
-    JwksEcdsaPublicKey { kid, alg, r#use, kty, crv, x, y, x5c : optional, x5t : optional,
-    x5t_s256 = "x5t#S256" : optional, x5u : optional }
+    JwksEcdsaPublicKey { kid, alg, r#use = "use", kty, crv, x, y, x5c : optional, x5t :
+    optional, x5t_s256 = "x5t#S256" : optional, x5u : optional }
 );
 #[derive(Debug, Clone, PartialEq)]
 pub struct JwksEd25519PrivateKey {
@@ -139,8 +139,8 @@ pub struct JwksEd25519PrivateKey {
     pub x5u: ::std::option::Option<::std::string::String>,
 }
 crate::runtime::json_object!(
-    JwksEd25519PrivateKey { kid, alg, r#use, kty, crv, x, d, x5c : optional, x5t :
-    optional, x5t_s256 = "x5t#S256" : optional, x5u : optional }
+    JwksEd25519PrivateKey { kid, alg, r#use = "use", kty, crv, x, d, x5c : optional, x5t
+    : optional, x5t_s256 = "x5t#S256" : optional, x5u : optional }
 );
 #[derive(Debug, Clone, PartialEq)]
 pub struct JwksEd25519PublicKey {
@@ -156,8 +156,8 @@ pub struct JwksEd25519PublicKey {
     pub x5u: ::std::option::Option<::std::string::String>,
 }
 crate::runtime::json_object!(
-    JwksEd25519PublicKey { kid, alg, r#use, kty, crv, x, x5c : optional, x5t : optional,
-    x5t_s256 = "x5t#S256" : optional, x5u : optional }
+    JwksEd25519PublicKey { kid, alg, r#use = "use", kty, crv, x, x5c : optional, x5t :
+    optional, x5t_s256 = "x5t#S256" : optional, x5u : optional }
 );
 /// One of: `JwksRsaPrivateKey`, `JwksEcdsaPrivateKey`, `JwksEcdsaPublicKey`, `JwksEd25519PrivateKey`, `JwksEd25519PublicKey`, `JwksRsaPublicKey`, `JwksSymmetricKey`.
 ///
@@ -277,7 +277,7 @@ pub struct JwksRsaPrivateKey {
     pub x5u: ::std::option::Option<::std::string::String>,
 }
 crate::runtime::json_object!(
-    JwksRsaPrivateKey { kid, alg, r#use, kty, n, e, d, p, q, dp : optional, dq :
+    JwksRsaPrivateKey { kid, alg, r#use = "use", kty, n, e, d, p, q, dp : optional, dq :
     optional, qi : optional, x5c : optional, x5t : optional, x5t_s256 = "x5t#S256" :
     optional, x5u : optional }
 );
@@ -295,8 +295,8 @@ pub struct JwksRsaPublicKey {
     pub x5u: ::std::option::Option<::std::string::String>,
 }
 crate::runtime::json_object!(
-    JwksRsaPublicKey { kid, alg, r#use, kty, n, e, x5c : optional, x5t : optional,
-    x5t_s256 = "x5t#S256" : optional, x5u : optional }
+    JwksRsaPublicKey { kid, alg, r#use = "use", kty, n, e, x5c : optional, x5t :
+    optional, x5t_s256 = "x5t#S256" : optional, x5u : optional }
 );
 #[derive(Debug, Clone, PartialEq)]
 pub struct JwksSymmetricKey {
@@ -311,8 +311,8 @@ pub struct JwksSymmetricKey {
     pub x5u: ::std::option::Option<::std::string::String>,
 }
 crate::runtime::json_object!(
-    JwksSymmetricKey { kid, alg, r#use, kty, k, x5c : optional, x5t : optional, x5t_s256
-    = "x5t#S256" : optional, x5u : optional }
+    JwksSymmetricKey { kid, alg, r#use = "use", kty, k, x5c : optional, x5t : optional,
+    x5t_s256 = "x5t#S256" : optional, x5u : optional }
 );
 #[derive(Debug, Clone, PartialEq)]
 pub struct Machine {

@@ -240,7 +240,9 @@ pub(super) fn emit_struct(
 /// and how it is sent (`mode`: nothing, `: optional` or `: nullable`).
 pub(super) fn member(field: &Field, mode: TokenStream) -> TokenStream {
     let field_name = ident(&field.name);
-    let wire = if crate::naming::bare(&field.name) == field.api_name {
+    // The macro takes an unnamed member's wire name from `stringify!`, which keeps the `r#` of a
+    // raw identifier: `r#use` is given as `r#use = "use"`.
+    let wire = if field.name == field.api_name {
         TokenStream::new()
     } else {
         let api_name = &field.api_name;
