@@ -50,6 +50,9 @@ mod secret;
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items
 )]
+// `cargo xtask verify` builds these sources as the crate `clerk-bapi-verify`, with the generated
+// modules of a whole document (xtask/verify-crate) in place of the committed ones.
+#[cfg_attr(clerk_bapi_verify, path = "../../xtask/verify-crate/src/generated/mod.rs")]
 mod generated;
 
 pub use client::{Client, ClientBuilder, RequestOptions};

@@ -12,8 +12,14 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+pub mod oracle;
 mod parallel;
 pub mod select;
+
+// The rule for tests that read Clerk's published documents beside the workspace.
+#[cfg(test)]
+#[path = "../../test-support/shared_documents.rs"]
+mod shared_documents;
 
 use std::collections::BTreeMap;
 
@@ -29,19 +35,9 @@ pub struct Source<'a> {
     pub bytes: &'a [u8],
 }
 
-/// An operation the selection matched but the generator left out, with the reason.
-///
-/// The generator no longer leaves operations out: what it cannot express is an [`Error`] of kind
-/// [`ErrorKind::Unsupported`] naming the place. The type stays so that callers keep compiling.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    /// The operationId of the skipped operation.
-    pub operation_id: String,
-    /// Why it was not generated.
-    pub reason: String,
-}
-
-/// Everything one generator run produces.
+/// Everything one generator run produces. Every operation the selection matches is generated:
+/// what the generator cannot express is an [`Error`] of kind [`ErrorKind::Unsupported`] naming the
+/// place, never a silently left-out operation.
 #[derive(Debug, Clone)]
 pub struct Output {
     /// Generated files keyed by their path relative to the client crate's `src/` directory,
@@ -51,9 +47,6 @@ pub struct Output {
     pub operations: usize,
     /// Number of groups (client accessors) generated.
     pub groups: usize,
-    /// Operations matched by the selection but not generated: always empty, since anything the
-    /// generator cannot express is an error instead. Kept for compatibility.
-    pub skipped: Vec<Skipped>,
     /// Every `example` of the document met while generating, with the Rust type it should decode
     /// into, for round-trip tests of the generated types.
     pub examples: Vec<Example>,
@@ -83,7 +76,6 @@ pub fn generate(source: Source<'_>, selection: &Selection) -> Result<Output, Err
         files,
         operations: api.operation_count(),
         groups: api.groups.len(),
-        skipped: Vec::new(),
         examples: api
             .examples
             .iter()

@@ -1,6 +1,7 @@
-//! Every input with which `cargo xtask fuzz` broke the generator, run again: each must now end in `Ok`
-//! or in an error that names the document and says what is wrong, never in a panic, a hang, an
-//! internal error, or output that differs between two runs on the same input.
+//! Every input with which `cargo xtask fuzz` broke the generator, run again and judged by the same
+//! oracle as the fuzzer's ([`generator::oracle`]): each must now end in `Ok` or in an error that
+//! names the document and says what is wrong, never in a panic, a hang, an internal error, or output
+//! that differs between two runs on the same input.
 //!
 //! The inputs live in `tests/fuzz_regressions/` (see the README there). Each starts with a comment line
 //! `# fuzz-select: <selection>` naming the selection it failed with; it is run with that selection and
@@ -10,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use generator::{ErrorKind, Output, Selection, Source, generate};
+use generator::Selection;
+use generator::oracle::{self, Verdict};
 
 /// The first line of a saved input, before the selection.
 const SELECT_HEADER: &str = "# fuzz-select: ";
@@ -56,51 +58,12 @@ fn decode(bytes: &[u8]) -> (Vec<Selection>, &[u8]) {
     (selections, document)
 }
 
-/// Runs the generator twice on one input and says what is wrong, if anything.
+/// What the fuzzer's oracle says is wrong with one input, if anything.
 fn problem(name: &str, document: &[u8], selection: &Selection) -> Option<String> {
-    let source = Source {
-        name,
-        bytes: document,
-    };
-    let first = generate(source, selection);
-    let second = generate(source, selection);
-    match (first, second) {
-        (Err(error), Err(again)) => {
-            if error != again {
-                return Some(format!(
-                    "two runs fail differently: `{error}`, then `{again}`"
-                ));
-            }
-            if error.kind() == ErrorKind::Internal {
-                return Some(format!("an internal error (a generator bug): {error}"));
-            }
-            if error.message().trim().is_empty() {
-                return Some(format!("an error without a message: {error:?}"));
-            }
-            if error.file() != name || !error.to_string().contains(name) {
-                return Some(format!("an error that does not name the file: {error}"));
-            }
-            None
-        }
-        (Ok(output), Ok(again)) => same(&output, &again)
-            .err()
-            .map(|what| format!("two runs give different output: {what}")),
-        (first, second) => Some(format!(
-            "one run succeeds and the other fails: {:?} / {:?}",
-            first.err(),
-            second.err()
-        )),
+    match oracle::judge(name, document, selection).0 {
+        Verdict::Generated(_) | Verdict::Rejected(_) => None,
+        Verdict::Failure(finding) => Some(format!("{}: {}", finding.key, finding.message)),
     }
-}
-
-fn same(a: &Output, b: &Output) -> Result<(), String> {
-    if a.files != b.files {
-        return Err("the files differ".to_owned());
-    }
-    if (a.operations, a.groups) != (b.operations, b.groups) || a.examples != b.examples {
-        return Err("the counts or examples differ".to_owned());
-    }
-    Ok(())
 }
 
 #[test]

@@ -8,17 +8,50 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
+
+mod process;
+
+use crate::verify::{self, VerifyCrate};
+use crate::workspace;
 use generator::{Selection, Source};
+use process::time_process;
 
 mod m2m;
 
-/// What `cargo xtask bench` was asked for.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Few iterations, so CI can run it to keep it from rotting.
+/// `cargo xtask bench`'s options.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    before_long_help = "Measure, side by side in one run, and print one table of medians with their \
+    range: the parse floor (read + serde_yaml into openapiv3) and whole-process `codegen --select all` \
+    of a whole document with its peak memory, the generator's stages, the Machines selection, the \
+    client's throughput against the same request written by hand with reqwest, and the dev build \
+    time of the client crate for the Machines selection and for --select all (in the verify crate). \
+    Always measures an optimised build (started from a debug build, it rebuilds itself with the \
+    xtask-release profile: release with thin LTO and one codegen unit). Timing never fails the \
+    command."
+)]
+pub struct Args {
+    /// Few iterations, to check that the benchmark still runs (CI uses this)
+    #[arg(long)]
     pub quick: bool,
-    /// The whole document to measure (default: Clerk's 2026-05-12 document beside the project).
+    /// The whole document to measure [default: ../shared/specs/clerk-bapi/2026-05-12.yml]
+    #[arg(long, value_name = "PATH")]
     pub spec: Option<PathBuf>,
+}
+
+impl Args {
+    /// The arguments that give these options to a release build of xtask.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.quick {
+            args.push("--quick".to_owned());
+        }
+        // The release build runs in the workspace root: a relative path is made absolute here.
+        if let Some(Ok(spec)) = self.spec.as_ref().map(std::path::absolute) {
+            args.push(format!("--spec={}", spec.display()));
+        }
+        args
+    }
 }
 
 /// How many times each figure is measured.
@@ -129,7 +162,7 @@ pub fn parse_floor(spec: &Path) -> Result<()> {
 }
 
 /// Runs every measurement and prints the table to `out`.
-pub fn run(root: &Path, options: &Options, out: &mut dyn std::io::Write) -> Result<()> {
+pub fn run(root: &Path, options: &Args, out: &mut dyn std::io::Write) -> Result<()> {
     let plan = Plan::new(options.quick);
     let spec = match &options.spec {
         Some(spec) => spec.clone(),
@@ -193,7 +226,7 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn std::io::Write) -> Resu
     });
 
     // The stages inside the generator, in process.
-    for (name, sample) in stages(&spec, &spec_bytes, plan.stage_runs)? {
+    for Stage { name, sample } in stages(&spec, &spec_bytes, plan.stage_runs)? {
         rows.push(Row {
             figure: format!("  {name}"),
             value: sample.ms(),
@@ -261,18 +294,13 @@ pub fn run(root: &Path, options: &Options, out: &mut dyn std::io::Write) -> Resu
     rows.extend(m2m::rows(root, plan.rounds, plan.requests * 2)?);
 
     // Dev-profile build time of the client crate alone, dependencies already built.
-    let machines_build = build_time(root, &root.join("generated-client"), None, plan.build_runs)?;
+    let machines_build = build_time(root, None, plan.build_runs)?;
     rows.push(Row {
         figure: "dev build of clerk-bapi, Machines selection".into(),
         value: machines_build.seconds(),
         target: String::new(),
     });
-    let all_build = build_time(
-        root,
-        &root.join("generated-client"),
-        Some((&spec, &spec_bytes, scratch.path())),
-        plan.build_runs,
-    )?;
+    let all_build = build_time(root, Some((&spec, &spec_bytes)), plan.build_runs)?;
     rows.push(Row {
         figure: "dev build of clerk-bapi, --select all".into(),
         value: all_build.seconds(),
@@ -358,66 +386,6 @@ fn print_table(out: &mut dyn std::io::Write, rows: &[Row], plan: &Plan, spec: &P
     Ok(())
 }
 
-/// Runs a command to completion and returns its wall time and peak resident memory.
-fn time_process(exe: &Path, args: &[OsString]) -> Result<(f64, u64)> {
-    let started = Instant::now();
-    let child = Command::new(exe)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {}", exe.display()))?;
-    let pid = child.id();
-    let (status, rss) = wait_with_rusage(pid)?;
-    let elapsed = started.elapsed().as_secs_f64();
-    if status != 0 {
-        let stderr = child
-            .stderr
-            .map(|mut e| {
-                let mut text = String::new();
-                let _ = std::io::Read::read_to_string(&mut e, &mut text);
-                text
-            })
-            .unwrap_or_default();
-        bail!(
-            "`xtask {}` failed (status {status}): {stderr}",
-            display_args(args)
-        );
-    }
-    Ok((elapsed, rss))
-}
-
-fn display_args(args: &[OsString]) -> String {
-    args.iter()
-        .map(|a| a.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Waits for a child and reads its peak resident set size, which `std` does not expose.
-fn wait_with_rusage(pid: u32) -> Result<(i32, u64)> {
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is plain data that `wait4` fills in; zeroed is a valid initial value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = libc::pid_t::try_from(pid).context("process id out of range")?;
-    // SAFETY: `pid` is our own child, not yet waited for; both pointers are valid for the call.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if waited != pid {
-        bail!(
-            "waiting for process {pid} failed: {}",
-            std::io::Error::last_os_error()
-        );
-    }
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    // Linux reports ru_maxrss in KiB.
-    let rss = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
-    Ok((code, rss))
-}
-
 fn time_repeated(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Sample> {
     body()?;
     let mut times = Vec::with_capacity(runs);
@@ -433,7 +401,13 @@ fn time_repeated(runs: usize, mut body: impl FnMut() -> Result<()>) -> Result<Sa
 /// it (a large document is read on all cores); `emit` and `format` on one thread each, for the cost
 /// of each; then both together as `generate` runs them, emitting and formatting runs of items on all
 /// cores; then the whole of `generate`.
-fn stages(spec: &Path, bytes: &[u8], runs: usize) -> Result<Vec<(String, Sample)>> {
+/// One stage of the generator and its times.
+struct Stage {
+    name: String,
+    sample: Sample,
+}
+
+fn stages(spec: &Path, bytes: &[u8], runs: usize) -> Result<Vec<Stage>> {
     let name = spec.to_string_lossy().into_owned();
     let source = Source { name: &name, bytes };
     let selection = Selection::All;
@@ -467,16 +441,34 @@ fn stages(spec: &Path, bytes: &[u8], runs: usize) -> Result<Vec<(String, Sample)
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     Ok(vec![
-        ("stage load".into(), Sample(load)),
-        ("stage select".into(), Sample(select)),
-        ("stage lower".into(), Sample(lower)),
-        ("stage emit (one thread)".into(), Sample(emit)),
-        ("stage format (one thread)".into(), Sample(format)),
-        (
-            format!("emit + format on {threads} threads, as generate runs them"),
-            Sample(both),
-        ),
-        ("generate, all stages (in process)".into(), Sample(whole)),
+        Stage {
+            name: "stage load".into(),
+            sample: Sample(load),
+        },
+        Stage {
+            name: "stage select".into(),
+            sample: Sample(select),
+        },
+        Stage {
+            name: "stage lower".into(),
+            sample: Sample(lower),
+        },
+        Stage {
+            name: "stage emit (one thread)".into(),
+            sample: Sample(emit),
+        },
+        Stage {
+            name: "stage format (one thread)".into(),
+            sample: Sample(format),
+        },
+        Stage {
+            name: format!("emit + format on {threads} threads, as generate runs them"),
+            sample: Sample(both),
+        },
+        Stage {
+            name: "generate, all stages (in process)".into(),
+            sample: Sample(whole),
+        },
     ])
 }
 
@@ -495,7 +487,7 @@ fn throughput(
     cargo_args: &[&str],
     bench_args: &[&str],
 ) -> Result<Throughput> {
-    let output = Command::new(cargo())
+    let output = Command::new(workspace::cargo())
         .current_dir(root)
         .args([
             "bench",
@@ -545,58 +537,62 @@ fn throughput(
     })
 }
 
-fn cargo() -> OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
-/// Dev-profile build times of the client crate alone, `runs` times: its dependencies are built first,
-/// then the crate's own sources are touched and rebuilt. With `whole`, the crate is a copy generated
-/// from the whole document.
-fn build_time(
-    root: &Path,
-    crate_dir: &Path,
-    whole: Option<(&Path, &[u8], &Path)>,
-    runs: usize,
-) -> Result<Sample> {
-    let (manifest, target_dir) = match whole {
-        None => (crate_dir.join("Cargo.toml"), root.join("target")),
-        Some((spec, bytes, scratch)) => {
+/// Dev-profile build times of the client crate alone, `runs` times: its dependencies are built
+/// first, then the crate's own sources are touched and rebuilt. With `whole`, the crate is the
+/// verify crate filled with the whole document (emptied again afterwards).
+fn build_time(root: &Path, whole: Option<(&Path, &[u8])>, runs: usize) -> Result<Sample> {
+    let mut verify_crate = None;
+    let (package, target_dir, touched) = match whole {
+        None => (
+            "clerk-bapi",
+            root.join("target"),
+            root.join("generated-client/src/lib.rs"),
+        ),
+        Some((spec, bytes)) => {
             let name = spec.to_string_lossy().into_owned();
             let output = generator::generate(Source { name: &name, bytes }, &Selection::All)?;
-            let copy = crate::verify::prepare_copy(
-                root,
-                &output,
-                &scratch.join("whole"),
-                "clerk-bapi-bench-all",
-            )?;
-            (copy.join("Cargo.toml"), root.join("target/verify"))
+            let mut filled = VerifyCrate::open(root)?;
+            filled.fill(&output)?;
+            let target_dir = filled.target_dir().to_path_buf();
+            let touched = filled.dir().join("src/generated/mod.rs");
+            verify_crate = Some(filled);
+            (verify::PACKAGE, target_dir, touched)
         }
     };
     let build = || -> Result<()> {
-        let status = Command::new(cargo())
-            .args(["build", "--quiet", "--lib", "--manifest-path"])
-            .arg(&manifest)
-            .env("CARGO_TARGET_DIR", &target_dir)
+        let status = Command::new(workspace::cargo())
+            .current_dir(root)
+            .args(["build", "--quiet", "--lib", "-p", package])
+            .arg("--target-dir")
+            .arg(&target_dir)
             // Incremental compilation would reuse the previous build of unchanged sources and time
             // next to nothing; the figure is a full compile of the crate alone.
             .env("CARGO_INCREMENTAL", "0")
+            .env_remove("CARGO_TARGET_DIR")
             .status()
             .context("cannot run cargo build")?;
         if !status.success() {
-            bail!("cargo build of {} failed", manifest.display());
+            bail!("cargo build of {package} failed");
         }
         Ok(())
     };
-    build()?;
-    let lib = manifest.with_file_name("src/lib.rs");
-    let text = std::fs::read(&lib).with_context(|| format!("{}: cannot read", lib.display()))?;
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs.max(1) {
-        // Rewriting the file gives it a new modification time, so cargo rebuilds the crate alone.
-        std::fs::write(&lib, &text).with_context(|| format!("{}: cannot write", lib.display()))?;
-        let started = Instant::now();
+    let measured = (|| {
         build()?;
-        times.push(started.elapsed().as_secs_f64());
+        let text = std::fs::read(&touched)
+            .with_context(|| format!("{}: cannot read", touched.display()))?;
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs.max(1) {
+            // Rewriting the file gives it a new modification time, so cargo rebuilds the crate alone.
+            std::fs::write(&touched, &text)
+                .with_context(|| format!("{}: cannot write", touched.display()))?;
+            let started = Instant::now();
+            build()?;
+            times.push(started.elapsed().as_secs_f64());
+        }
+        Ok(Sample(times))
+    })();
+    if let Some(mut filled) = verify_crate {
+        filled.empty()?;
     }
-    Ok(Sample(times))
+    measured
 }

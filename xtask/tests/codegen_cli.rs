@@ -120,16 +120,18 @@ fn help_lists_codegen_and_its_options() {
     let run = xtask(&["--help"]);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stdout.contains("Usage: cargo xtask <COMMAND>"), "{run}");
-    assert!(run.stdout.contains("codegen"), "{run}");
+    for command in ["codegen", "verify", "bench", "fuzz"] {
+        assert!(run.stdout.contains(command), "{command}\n{run}");
+    }
 
     let run = xtask(&["codegen", "--help"]);
     assert_eq!(run.code, Some(0), "{run}");
     for option in [
-        "--spec PATH",
-        "--select GROUPS",
-        "--out DIR",
+        "--spec <PATH>",
+        "--select <GROUPS|all>",
+        "--out <DIR>",
         "--check",
-        "current directory",
+        "generated-client/Cargo.toml",
     ] {
         assert!(run.stdout.contains(option), "{option}\n{run}");
     }
@@ -139,30 +141,20 @@ fn help_lists_codegen_and_its_options() {
 #[test]
 fn usage_errors_exit_2_with_the_usage() {
     for (args, message) in [
-        (&[][..], "error: no command given"),
-        (&["frobnicate"][..], "error: unknown command `frobnicate`"),
+        (&[][..], "Usage: cargo xtask <COMMAND>"),
+        (&["frobnicate"][..], "unrecognized subcommand 'frobnicate'"),
+        (&["codegen", "--frob"][..], "unexpected argument '--frob'"),
         (
-            &["codegen", "--frob"][..],
-            "error: unknown option `--frob` for codegen",
+            &["codegen", "--spec"][..],
+            "a value is required for '--spec <PATH>'",
         ),
-        (&["codegen", "--spec"][..], "error: `--spec` needs a value"),
-        (
-            &["codegen", "--out", "--check"][..],
-            "error: `--out` needs a value",
-        ),
-        (
-            &["codegen", "--select", ","][..],
-            "error: --select: the selection is empty",
-        ),
-        (
-            &["codegen", "stray"][..],
-            "error: unexpected argument `stray`",
-        ),
+        (&["codegen", "--select", ","][..], "the selection is empty"),
+        (&["codegen", "stray"][..], "unexpected argument 'stray'"),
     ] {
         let run = xtask(args);
         assert_eq!(run.code, Some(2), "{args:?}\n{run}");
-        assert!(run.stderr.starts_with(message), "{args:?}\n{run}");
-        assert!(run.stderr.contains("Usage: cargo xtask"), "{args:?}\n{run}");
+        assert!(run.stderr.contains(message), "{args:?}\n{run}");
+        assert!(run.stderr.contains("--help"), "{args:?}\n{run}");
         assert_eq!(run.stdout, "", "{args:?}\n{run}");
     }
 }

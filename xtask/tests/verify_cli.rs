@@ -1,6 +1,6 @@
 //! `cargo xtask verify`: exit 2 before any build on bad input, 0 on our document, 1 naming a bad example's pointer.
 //!
-//! The last two tests build a copy of the client crate in the shared target directory `target/verify`, so
+//! The last test builds the verify crate (xtask/verify-crate) in the target directory `target/verify`, so
 //! the first run compiles the dependencies (a few minutes on two cores); later runs reuse them.
 
 use std::ffi::OsStr;
@@ -65,11 +65,10 @@ fn help_lists_verify_and_its_options() {
     let run = xtask(&["verify", "--help"]);
     assert_eq!(run.code, Some(0), "{run}");
     for option in [
-        "--spec PATH",
-        "--keep DIR",
-        "--allow-skipped",
-        "development only",
-        "target/verify",
+        "--spec <PATH>",
+        "--keep",
+        "xtask/verify-crate",
+        "round-trip",
     ] {
         assert!(run.stdout.contains(option), "{option}\n{run}");
     }
@@ -78,23 +77,26 @@ fn help_lists_verify_and_its_options() {
 #[test]
 fn usage_errors_exit_2_with_the_usage() {
     for (args, expected) in [
+        (&["verify", "--frob"][..], "unexpected argument '--frob'"),
         (
-            &["verify", "--frob"][..],
-            "unknown option `--frob` for verify",
+            &["verify", "--spec"][..],
+            "a value is required for '--spec <PATH>'",
         ),
-        (&["verify", "--spec"][..], "`--spec` needs a value"),
-        (&["verify", "extra"][..], "unexpected argument `extra`"),
+        (&["verify", "extra"][..], "unexpected argument 'extra'"),
         (
-            &["verify", "--keep", "a", "--keep", "b"][..],
-            "`--keep` given more than once",
+            &["verify", "--keep=1"][..],
+            "unexpected value '1' for '--keep'",
         ),
         (
-            &["verify", "--allow-skipped=1"][..],
-            "`--allow-skipped` takes no value",
+            &["verify", "--allow-skipped"][..],
+            "unexpected argument '--allow-skipped'",
         ),
     ] {
         let run = xtask(args);
-        assert_refused(&run, &[expected, "Usage: cargo xtask <COMMAND>"]);
+        assert_eq!(run.code, Some(2), "{args:?}\n{run}");
+        assert_eq!(run.stdout, "", "{run}");
+        assert!(run.stderr.contains(expected), "{expected}\n{run}");
+        assert!(run.stderr.contains("--help"), "{run}");
     }
 }
 
@@ -138,57 +140,6 @@ fn unusable_documents_exit_2_before_anything_is_built() {
         invalid.as_os_str(),
     ]);
     assert_refused(&run, &["swagger.yml"]);
-}
-
-#[test]
-fn a_keep_directory_not_made_by_verify_is_left_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let foreign = dir.path().join("clerk-bapi");
-    fs::create_dir(&foreign).unwrap();
-    fs::write(foreign.join("notes.txt"), "mine").unwrap();
-    let run = xtask(&[
-        OsStr::new("verify"),
-        OsStr::new("--spec"),
-        OsStr::new("specs/clerk-bapi.yml"),
-        OsStr::new("--keep"),
-        dir.path().as_os_str(),
-    ]);
-    assert_refused(&run, &["was not made by `cargo xtask verify`"]);
-    assert_eq!(
-        fs::read_to_string(foreign.join("notes.txt")).unwrap(),
-        "mine"
-    );
-}
-
-#[test]
-fn the_project_document_verifies() {
-    let run = xtask(&["verify", "--spec", "specs/clerk-bapi.yml"]);
-    assert_eq!(run.code, Some(0), "{run}");
-    for line in [
-        "== specs/clerk-bapi.yml\n",
-        "\nclippy: no warnings\n",
-        "\ntests pass: 0 examples round-trip\n",
-        "\nok\nverified 1 document\n",
-    ] {
-        assert!(run.stdout.contains(line), "{line:?}\n{run}");
-    }
-    let summary = run
-        .stdout
-        .lines()
-        .find(|line| line.starts_with("generated "))
-        .unwrap_or_else(|| panic!("no summary line\n{run}"));
-    assert!(
-        summary.ends_with(" groups") && summary.contains(" operations in "),
-        "{run}"
-    );
-    assert!(
-        run.stdout.contains("time: generate "),
-        "timings are reported\n{run}"
-    );
-    // The copy is gone; the dependencies stay in the shared target directory for the next run.
-    let work = workspace_root().join("target/verify/work");
-    assert!(!work.join("clerk-bapi").exists(), "{run}");
-    assert!(workspace_root().join("target/verify/debug/deps").is_dir());
 }
 
 /// A document with three examples that do not round-trip: an integer whose example is a word (it does
@@ -253,18 +204,18 @@ paths:
                   clerk_trace_id: t
 ";
 
+/// Both runs fill the workspace's one verify crate, so they run one after the other, in one test.
 #[test]
-fn an_example_that_does_not_decode_fails_naming_its_pointer() {
+fn a_bad_example_fails_naming_its_pointer_and_the_project_document_verifies() {
+    let verify_crate = workspace_root().join("xtask/verify-crate");
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("one-bad-example.yml");
     fs::write(&spec, ONE_BAD_EXAMPLE).unwrap();
-    let keep = dir.path().join("kept");
     let run = xtask(&[
         OsStr::new("verify"),
         OsStr::new("--spec"),
         spec.as_os_str(),
         OsStr::new("--keep"),
-        keep.as_os_str(),
     ]);
     assert_eq!(run.code, Some(1), "{run}");
     let schema = "/paths/~1things/get/responses/200/content/application~1json/schema/properties";
@@ -298,27 +249,47 @@ fn an_example_that_does_not_decode_fails_naming_its_pointer() {
     assert!(run.stdout.contains("\nclippy: no warnings\n"), "{run}");
     assert!(
         run.stdout.ends_with(&format!(
-            "FAILED\n1 of 1 document failed verification: {}\n",
+            "cargo test -p clerk-bapi-verify\n1 of 1 document failed verification: {}\n",
             spec.display()
         )),
         "{run}"
     );
-
-    // The copy was kept, with its tests naming the pointers, and without the crate's own tests.
-    let copy = keep.join("one-bad-example");
-    let tests = fs::read_to_string(copy.join("clerk-bapi/src/example_roundtrip.rs")).unwrap();
-    assert_eq!(tests.matches("#[test]").count(), 7, "{tests}");
-    assert!(tests.contains(&format!("\"{schema}/count\"")), "{tests}");
-    let lib = fs::read_to_string(copy.join("clerk-bapi/src/lib.rs")).unwrap();
+    // Kept: the generated modules, and the examples the one round-trip test reads.
+    assert!(verify_crate.join("src/generated/mod.rs").is_file());
+    let examples = fs::read_to_string(verify_crate.join("examples.json")).unwrap();
+    assert_eq!(examples.matches("\"pointer\"").count(), 7, "{examples}");
     assert!(
-        lib.ends_with("#[cfg(test)]\nmod example_roundtrip;\n"),
-        "{lib}"
+        examples.contains(&format!("\"{schema}/count\"")),
+        "{examples}"
     );
-    assert!(copy.join("Cargo.lock").is_file());
-    assert!(!copy.join("clerk-bapi/tests").exists());
+
+    let run = xtask(&["verify", "--spec", "specs/clerk-bapi.yml"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    for line in [
+        "== specs/clerk-bapi.yml\n",
+        "\nclippy: no warnings\n",
+        "\ntests pass: 0 examples round-trip\n",
+        "\nok\nverified 1 document\n",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?}\n{run}");
+    }
+    let summary = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("generated "))
+        .unwrap_or_else(|| panic!("no summary line\n{run}"));
     assert!(
-        run.stdout
-            .contains(&format!("kept the copy in {}", copy.display())),
+        summary.ends_with(" groups") && summary.contains(" operations in "),
         "{run}"
     );
+    assert!(
+        run.stdout.contains("time: generate "),
+        "timings are reported\n{run}"
+    );
+    // The verify crate is emptied; the dependencies stay in its target directory for the next run.
+    assert!(!verify_crate.join("src").exists(), "{run}");
+    assert!(!verify_crate.join("examples.json").exists(), "{run}");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    assert!(target.join("verify/debug/deps").is_dir(), "{run}");
 }

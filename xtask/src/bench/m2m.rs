@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
 
-use super::{Row, cargo, verdict};
+use super::{Row, verdict};
+use crate::workspace::cargo;
 
 /// Runs the `machine_auth` bench (release) with `rounds` rounds of `count` verifications each.
 pub(super) fn rows(root: &Path, rounds: usize, count: usize) -> Result<Vec<Row>> {

@@ -1,17 +1,19 @@
-//! All-or-nothing file updates: stage every new file next to its target, rename them all into place, then delete.
+//! All-or-nothing file updates: stage every new file next to its target, rename them all into
+//! place, then delete.
 //!
-//! [`apply`] is the only writer `cargo xtask codegen` uses. It stages each new content as a temporary file in
-//! the target's own directory (so the final `rename` stays on one file system and is atomic per file). If any
-//! staging fails, the temporaries and any directories it created are removed and nothing else was touched. If a
-//! rename fails, the files already renamed are put back from their previous contents. Deletions run last, once
-//! every new file is in place.
+//! [`apply`] is the only writer `cargo xtask codegen` uses. It stages each new content as a
+//! temporary file (from `tempfile`) in the target's own directory, so that the final rename stays on
+//! one file system and is atomic per file. If any staging fails, the temporaries (removed when
+//! dropped) and any directories it created go, and nothing else was touched. If a rename fails, the
+//! files already renamed are put back from their previous contents. Deletions run last, once every
+//! new file is in place.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::{Context as _, anyhow};
+use tempfile::NamedTempFile;
 
 /// One file to (re)write.
 #[derive(Debug, Clone)]
@@ -20,28 +22,32 @@ pub struct FileWrite<'a> {
     pub path: PathBuf,
     /// Its new contents.
     pub contents: &'a [u8],
-    /// Its contents before the change (`None` when it does not exist yet), used to undo a partial update.
+    /// Its contents before the change (`None` when it does not exist yet), used to undo a partial
+    /// update.
     pub previous: Option<&'a [u8]>,
 }
 
-/// A new content written to a temporary file beside its target, waiting to be renamed over it.
-#[derive(Debug)]
-struct Staged {
-    temp: PathBuf,
-    target: PathBuf,
+/// One file to delete.
+#[derive(Debug, Clone)]
+pub struct FileDelete {
+    /// The file.
+    pub path: PathBuf,
+    /// The directory the file's owner owns: directories emptied by the deletion are removed up to
+    /// it, never it.
+    pub owner: PathBuf,
 }
 
-/// Writes `contents` to `target` atomically: other readers see the old file or the new one, never a mix.
+/// Writes `contents` to `target` atomically: other readers see the old file or the new one, never
+/// a mix.
 pub fn write_atomic(target: &Path, contents: &[u8]) -> io::Result<()> {
-    let staged = stage(target, contents)?;
-    fs::rename(&staged.temp, &staged.target).inspect_err(|_| discard(&staged))
+    stage(target, contents)?
+        .persist(target)
+        .map(drop)
+        .map_err(|err| err.error)
 }
 
 /// Applies `writes`, then `deletes`, as close to all-or-nothing as a file system allows.
-///
-/// Files are written before anything is deleted. Once every write is in place, directories under `root`
-/// emptied by the deletions are removed too (never `root` itself).
-pub fn apply(root: &Path, writes: &[FileWrite<'_>], deletes: &[PathBuf]) -> anyhow::Result<()> {
+pub fn apply(writes: &[FileWrite<'_>], deletes: &[FileDelete]) -> anyhow::Result<()> {
     // Stage: create missing directories and every temporary file. Nothing visible has changed yet.
     let mut created_dirs = Vec::new();
     let mut staged = Vec::with_capacity(writes.len());
@@ -51,7 +57,7 @@ pub fn apply(root: &Path, writes: &[FileWrite<'_>], deletes: &[PathBuf]) -> anyh
         match result {
             Ok(file) => staged.push(file),
             Err(err) => {
-                staged.iter().for_each(discard);
+                drop(staged);
                 remove_dirs(&created_dirs);
                 return Err(err).with_context(|| {
                     format!(
@@ -64,12 +70,13 @@ pub fn apply(root: &Path, writes: &[FileWrite<'_>], deletes: &[PathBuf]) -> anyh
     }
 
     // Commit: rename each temporary over its target. On failure, undo the renames already done.
-    for (index, file) in staged.iter().enumerate() {
-        if let Err(err) = fs::rename(&file.temp, &file.target) {
-            staged[index..].iter().for_each(discard);
+    for (index, (file, write)) in staged.into_iter().zip(writes).enumerate() {
+        if let Err(err) = file.persist(&write.path) {
+            // The temporaries not yet renamed are removed as they drop.
             let undo_errors = undo(&writes[..index]);
             remove_dirs(&created_dirs);
-            let err = anyhow!(err).context(format!("cannot replace {}", file.target.display()));
+            let err =
+                anyhow!(err.error).context(format!("cannot replace {}", write.path.display()));
             return Err(if undo_errors.is_empty() {
                 err.context("the files already written were restored")
             } else {
@@ -83,11 +90,11 @@ pub fn apply(root: &Path, writes: &[FileWrite<'_>], deletes: &[PathBuf]) -> anyh
 
     // Delete, last: the new files are all in place whatever happens here.
     let mut failures = Vec::new();
-    for path in deletes {
-        match fs::remove_file(path) {
-            Ok(()) => remove_empty_parents(root, path),
+    for delete in deletes {
+        match fs::remove_file(&delete.path) {
+            Ok(()) => remove_empty_parents(&delete.owner, &delete.path),
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-            Err(err) => failures.push(format!("{}: {err}", path.display())),
+            Err(err) => failures.push(format!("{}: {err}", delete.path.display())),
         }
     }
     if failures.is_empty() {
@@ -100,55 +107,25 @@ pub fn apply(root: &Path, writes: &[FileWrite<'_>], deletes: &[PathBuf]) -> anyh
     }
 }
 
-/// Writes `contents` to a new temporary file in `target`'s directory, flushed to disk, with `target`'s
-/// permissions when it exists.
-fn stage(target: &Path, contents: &[u8]) -> io::Result<Staged> {
-    let (temp, mut file) = create_temp(target)?;
-    let filled = (|| {
-        file.write_all(contents)?;
-        file.sync_all()?;
-        if let Ok(metadata) = fs::metadata(target) {
-            file.set_permissions(metadata.permissions())?;
-        }
-        Ok(())
-    })();
-    drop(file);
-    match filled {
-        Ok(()) => Ok(Staged {
-            temp,
-            target: target.to_path_buf(),
-        }),
-        Err(err) => {
-            let _ = fs::remove_file(&temp);
-            Err(err)
-        }
-    }
-}
-
-/// Creates a file that did not exist, named after `target`, hidden, in the same directory.
-fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
+/// Writes `contents` to a new hidden temporary file in `target`'s directory, flushed to disk, with
+/// `target`'s permissions when it exists.
+fn stage(target: &Path, contents: &[u8]) -> io::Result<NamedTempFile> {
     let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?
-        .to_string_lossy();
-    let mut attempts = 0;
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(".{name}.{}.{n}.xtask-tmp", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => return Ok((temp, file)),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
-                attempts += 1;
-            }
-            Err(err) => return Err(err),
-        }
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".xtask-tmp");
+    // A new file gets the permissions `fs::write` would give it (the umask applies), not the
+    // owner-only ones of a temporary file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    if let Ok(metadata) = fs::metadata(target) {
+        file.as_file().set_permissions(metadata.permissions())?;
     }
-}
-
-fn discard(staged: &Staged) {
-    let _ = fs::remove_file(&staged.temp);
+    Ok(file)
 }
 
 /// Puts back the previous contents of files already replaced, or removes those that are new.
@@ -168,27 +145,17 @@ fn undo(done: &[FileWrite<'_>]) -> Vec<String> {
 
 /// Creates the missing ancestors of `path`, recording each one created (outermost first).
 fn create_parent_dirs(path: &Path, created: &mut Vec<PathBuf>) -> io::Result<()> {
-    let Some(parent) = path.parent() else {
-        return Ok(());
-    };
-    let mut missing = Vec::new();
-    let mut dir = parent;
-    while !dir.as_os_str().is_empty() && !dir.exists() {
-        missing.push(dir.to_path_buf());
-        match dir.parent() {
-            Some(up) => dir = up,
-            None => break,
-        }
-    }
+    let missing: Vec<&Path> = path
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
+        .collect();
     for dir in missing.into_iter().rev() {
-        fs::create_dir(&dir).or_else(|err| {
-            if err.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        })?;
-        created.push(dir);
+        match fs::create_dir(dir) {
+            Ok(()) => created.push(dir.to_path_buf()),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(err) => return Err(err),
+        }
     }
     Ok(())
 }
@@ -200,14 +167,12 @@ fn remove_dirs(created: &[PathBuf]) {
     }
 }
 
-/// Removes the now-empty directories between `path` and `root`, excluding `root`.
-fn remove_empty_parents(root: &Path, path: &Path) {
-    let mut dir = path.parent();
-    while let Some(current) = dir {
-        if current == root || !current.starts_with(root) || fs::remove_dir(current).is_err() {
+/// Removes the now-empty directories between `path` and `owner`, excluding `owner`.
+fn remove_empty_parents(owner: &Path, path: &Path) {
+    for dir in path.ancestors().skip(1) {
+        if dir == owner || !dir.starts_with(owner) || fs::remove_dir(dir).is_err() {
             break;
         }
-        dir = current.parent();
     }
 }
 
@@ -222,6 +187,13 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    fn delete(root: &Path, name: &str) -> FileDelete {
+        FileDelete {
+            path: root.join(name),
+            owner: root.to_path_buf(),
+        }
     }
 
     fn write<'a>(path: PathBuf, contents: &'a str, previous: Option<&'a str>) -> FileWrite<'a> {
@@ -275,7 +247,7 @@ mod tests {
             write(root.join("keep.rs"), "new keep", Some("old keep")),
             write(root.join("sub/new.rs"), "new", None),
         ];
-        apply(&root, &writes, &[root.join("old/orphan.rs")]).unwrap();
+        apply(&writes, &[delete(&root, "old/orphan.rs")]).unwrap();
         assert_eq!(
             fs::read_to_string(root.join("keep.rs")).unwrap(),
             "new keep"
@@ -292,7 +264,7 @@ mod tests {
         let root = dir.path().join("generated");
         fs::create_dir_all(&root).unwrap();
         fs::write(root.join("orphan.rs"), "x").unwrap();
-        apply(&root, &[], &[root.join("orphan.rs")]).unwrap();
+        apply(&[], &[delete(&root, "orphan.rs")]).unwrap();
         assert!(root.is_dir());
         assert!(names(&root).is_empty());
     }
@@ -311,7 +283,7 @@ mod tests {
             write(root.join("new/b.rs"), "b", None),
             write(root.join("blocker/c.rs"), "c", None),
         ];
-        let err = apply(&root, &writes, &[root.join("orphan.rs")]).unwrap_err();
+        let err = apply(&writes, &[delete(&root, "orphan.rs")]).unwrap_err();
         let message = format!("{err:#}");
         assert!(message.contains("blocker"), "{message}");
         assert!(message.contains("nothing was changed"), "{message}");
@@ -333,7 +305,7 @@ mod tests {
             write(root.join("b.rs"), "new b", None),
             write(root.join("z.rs"), "new z", None),
         ];
-        let err = apply(&root, &writes, &[root.join("orphan.rs")]).unwrap_err();
+        let err = apply(&writes, &[delete(&root, "orphan.rs")]).unwrap_err();
         let message = format!("{err:#}");
         assert!(message.contains("z.rs"), "{message}");
         assert!(message.contains("restored"), "{message}");
