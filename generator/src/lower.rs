@@ -35,6 +35,7 @@ mod graph;
 mod media;
 mod objects;
 mod operations;
+mod parameters;
 mod refs;
 mod responses;
 mod schemas;
