@@ -1,5 +1,6 @@
 //! The internal interface generated code calls: request building, path and query encoding,
-//! parameter validation, the send/retry loop and the pagination helper.
+//! parameter validation, the send/retry loop, the pagination helper and the serde impls of generated
+//! types.
 //!
 //! This module is public only so that generated code, tests and doc tests can reach it; it is
 //! hidden from the documentation and is not part of the crate's stable API.
@@ -12,6 +13,7 @@ mod paginate;
 mod request;
 mod security;
 mod send;
+mod serde_impls;
 #[cfg(feature = "tracing")]
 mod trace;
 // Without the feature, the same calls do nothing, so that `send.rs` has no `cfg` of its own.
@@ -30,6 +32,7 @@ pub use reqwest::Method;
 pub(crate) use security::Credentials;
 pub use security::{Credential, SchemeKind, SecurityScheme};
 pub use send::Handle;
+pub use serde_impls::{MemberName, deserialize_enum, json_body, json_object, string_enum};
 pub(crate) use server::server_url;
 pub use unions::{decode, serialize_tagged, tag, try_decode};
 pub use validate::{

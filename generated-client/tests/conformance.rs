@@ -358,7 +358,8 @@ async fn create_with_only_the_name() {
     let prism = Prism::connect();
     let params = CreateMachineParams {
         name: "n".repeat(255),
-        ..Default::default()
+        scoped_machines: None,
+        default_token_ttl: None,
     };
     let created = prism.accepted(
         "CreateMachine",
@@ -393,7 +394,8 @@ async fn update() {
     // Every field of the body is optional, so an empty change (`{}`) is valid too.
     let params = UpdateMachineParams {
         machine_id: "mch_123".into(),
-        ..Default::default()
+        name: None,
+        default_token_ttl: None,
     };
     prism.accepted("UpdateMachine", machines.update(params).await);
 }

@@ -160,7 +160,10 @@ async fn list_tokens_refuses_a_subject_that_is_not_a_machine() {
         .m2m()
         .list_tokens(GetM2mTokensParams {
             subject: "user_123".into(),
-            ..GetM2mTokensParams::default()
+            revoked: None,
+            expired: None,
+            limit: None,
+            offset: None,
         })
         .await
         .unwrap_err();

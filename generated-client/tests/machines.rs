@@ -225,7 +225,8 @@ async fn create_error() {
     .await;
     let params = CreateMachineParams {
         name: "x".into(),
-        ..Default::default()
+        scoped_machines: None,
+        default_token_ttl: None,
     };
     assert_api_error(
         client.machines().create(params).await,
@@ -323,7 +324,8 @@ async fn update_error() {
     .await;
     let params = UpdateMachineParams {
         machine_id: "mch_123".into(),
-        ..Default::default()
+        name: None,
+        default_token_ttl: None,
     };
     assert_api_error(
         client.machines().update(params).await,
@@ -585,7 +587,8 @@ async fn out_of_range_values_never_reach_the_network() {
     }
     let empty_name = CreateMachineParams {
         name: String::new(),
-        ..Default::default()
+        scoped_machines: None,
+        default_token_ttl: None,
     };
     assert!(matches!(
         client.machines().create(empty_name).await,

@@ -513,22 +513,13 @@ async fn closed_ports_give_transport_errors_without_secrets() {
 
 #[tokio::test]
 async fn validation_helpers_fail_before_anything_is_sent() {
-    let err = runtime::check_int(
-        "previous_token_ttl",
-        28801,
-        Some(0),
-        Some(28800),
-        false,
-        false,
-    )
-    .unwrap_err();
+    let err = runtime::check_int("previous_token_ttl", 28801, 0..=28800).unwrap_err();
     assert!(matches!(err, Error::Validation(_)));
     assert_eq!(
         err.to_string(),
         "previous_token_ttl = 28801 is out of range: must be at most 28800"
     );
-    let err =
-        runtime::check_len_secret("secret_key", &Secret::new(KEY), Some(50), None).unwrap_err();
+    let err = runtime::check_len_secret("secret_key", &Secret::new(KEY), 50..).unwrap_err();
     assert_no_secret(&err);
 }
 
@@ -901,10 +892,7 @@ mod generated_shape {
             clerk_bapi::runtime::check_int(
                 "previous_token_ttl",
                 params.previous_token_ttl,
-                Some(0),
-                Some(28800),
-                false,
-                false,
+                0..=28800,
             )?;
             let mut req = Request::new(
                 Method::POST,

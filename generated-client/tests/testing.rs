@@ -189,7 +189,7 @@ async fn an_operation_nothing_expects_fails_naming_it() {
     let params = UpdateMachineParams {
         machine_id: "mch_1".into(),
         name: Some("robot".into()),
-        ..UpdateMachineParams::default()
+        default_token_ttl: None,
     };
     let err = mock.client().machines().update(params).await.unwrap_err();
     let Error::Api(api) = &err else {

@@ -138,18 +138,6 @@ fn doc_literal(text: &str) -> Literal {
     Literal::string(text)
 }
 
-/// Docs from the document, or a fallback naming the thing when the document says nothing, because
-/// the crate denies missing docs.
-fn docs_or(docs: &Docs, fallback: String) -> TokenStream {
-    if docs.lines.is_empty() {
-        doc_attrs(&Docs {
-            lines: vec![fallback],
-        })
-    } else {
-        doc_attrs(docs)
-    }
-}
-
 fn emit_root(api: &Api) -> TokenStream {
     if api.groups.is_empty() {
         return webhooks::emit_root(api);
@@ -167,7 +155,7 @@ fn emit_root(api: &Api) -> TokenStream {
     let accessors = api.groups.iter().map(|group| {
         let module = ident(&group.module);
         let handle = ident(&group.handle);
-        let docs = docs_or(&group.docs, format!("The `{}` operations.", group.api_name));
+        let docs = doc_attrs(&group.docs);
         quote! {
             #docs
             pub fn #module(&self) -> #module::#handle<'_> {

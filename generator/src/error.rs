@@ -34,22 +34,75 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// Where in a document a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorLocation {
+    /// The whole document is at fault (it is empty, say): no place to point at.
+    Document,
+    /// A JSON pointer (RFC 6901) into the document, such as `/paths/~1machines/get`.
+    Pointer(String),
+    /// An operation, by its operationId.
+    Operation(String),
+    /// A line and column of the text, both counted from 1.
+    LineColumn {
+        /// The line.
+        line: usize,
+        /// The column.
+        column: usize,
+    },
+    /// A byte offset into the text, counted from 0.
+    Byte(usize),
+}
+
+impl fmt::Display for ErrorLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorLocation::Document => Ok(()),
+            ErrorLocation::Pointer(pointer) => f.write_str(pointer),
+            ErrorLocation::Operation(id) => write!(f, "operation {id}"),
+            ErrorLocation::LineColumn { line, column } => write!(f, "line {line}, column {column}"),
+            ErrorLocation::Byte(offset) => write!(f, "byte {offset}"),
+        }
+    }
+}
+
+/// A JSON pointer, as most locations are.
+impl From<String> for ErrorLocation {
+    fn from(pointer: String) -> Self {
+        ErrorLocation::Pointer(pointer)
+    }
+}
+
+/// A JSON pointer, as most locations are.
+impl From<&str> for ErrorLocation {
+    fn from(pointer: &str) -> Self {
+        ErrorLocation::Pointer(pointer.to_owned())
+    }
+}
+
+/// A JSON pointer, as most locations are.
+impl From<&String> for ErrorLocation {
+    fn from(pointer: &String) -> Self {
+        ErrorLocation::Pointer(pointer.clone())
+    }
+}
+
 /// A problem in the input document, located precisely enough to find and fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct Error {
     kind: ErrorKind,
     file: String,
-    location: String,
+    location: ErrorLocation,
     message: String,
 }
 
 impl Error {
-    /// Creates an error about `file` at `location` (a JSON pointer such as `/paths/~1machines/get`,
-    /// or `operation ListMachines`; empty when the whole document is at fault).
+    /// Creates an error about `file` at `location`: a [`ErrorLocation`], or a JSON pointer given as a
+    /// string (`/paths/~1machines/get`).
     pub fn new(
         kind: ErrorKind,
         file: impl Into<String>,
-        location: impl Into<String>,
+        location: impl Into<ErrorLocation>,
         message: impl Into<String>,
     ) -> Self {
         Error {
@@ -70,8 +123,8 @@ impl Error {
         &self.file
     }
 
-    /// Where in the document: a JSON pointer or an operationId, possibly empty.
-    pub fn location(&self) -> &str {
+    /// Where in the document.
+    pub fn location(&self) -> &ErrorLocation {
         &self.location
     }
 
@@ -83,7 +136,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.location.is_empty() {
+        if self.location == ErrorLocation::Document {
             write!(f, "{}: {}", self.file, self.message)
         } else {
             write!(f, "{}: at {}: {}", self.file, self.location, self.message)

@@ -3,8 +3,6 @@
 //! Every name exists twice: `name` is the Rust identifier and `api_name` is what goes on the wire, so
 //! renaming for Rust never loses the wire form. Nothing here refers back to the OpenAPI document.
 
-use crate::select::HttpMethod;
-
 /// The whole API to emit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Api {
@@ -26,7 +24,7 @@ pub struct Api {
     /// Named types sorted by name: schemas, inline objects and enums, and parameter structs.
     pub types: Vec<TypeDef>,
     /// The document's `example`s, each with the type generated for its schema.
-    pub examples: Vec<Example>,
+    pub examples: Vec<TypedExample>,
     /// Webhook events sorted by event type: the variants of the generated `WebhookEvent`.
     pub webhooks: Vec<Webhook>,
 }
@@ -48,7 +46,7 @@ pub struct Webhook {
 
 /// An `example` the document gives for a schema, and the Rust type that schema became.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Example {
+pub struct TypedExample {
     /// JSON pointer to the schema carrying the example.
     pub pointer: String,
     /// The type generated for the schema.
@@ -539,4 +537,41 @@ pub struct Variant {
     pub name: String,
     /// The wire value.
     pub api_name: String,
+}
+
+/// The HTTP methods OpenAPI 3.0 allows on a path item, in the order the document model lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HttpMethod {
+    /// GET
+    Get,
+    /// PUT
+    Put,
+    /// POST
+    Post,
+    /// DELETE
+    Delete,
+    /// OPTIONS
+    Options,
+    /// HEAD
+    Head,
+    /// PATCH
+    Patch,
+    /// TRACE
+    Trace,
+}
+
+impl HttpMethod {
+    /// The lower-case name used as a key in the document.
+    pub fn key(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "get",
+            HttpMethod::Put => "put",
+            HttpMethod::Post => "post",
+            HttpMethod::Delete => "delete",
+            HttpMethod::Options => "options",
+            HttpMethod::Head => "head",
+            HttpMethod::Patch => "patch",
+            HttpMethod::Trace => "trace",
+        }
+    }
 }

@@ -13,6 +13,7 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod oracle;
+mod parallel;
 pub mod select;
 
 // The rule for tests that read Clerk's published documents beside the workspace.
@@ -22,7 +23,7 @@ mod shared_documents;
 
 use std::collections::BTreeMap;
 
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, ErrorLocation};
 pub use select::Selection;
 
 /// An OpenAPI document as read by the caller, with the name used to report errors in it.

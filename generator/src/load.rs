@@ -5,7 +5,7 @@ use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use serde_yaml::{Mapping, Value};
 
 use crate::Source;
-use crate::error::{Error, ErrorKind, pointer_token};
+use crate::error::{Error, ErrorKind, ErrorLocation, pointer_token};
 
 mod split;
 
@@ -20,7 +20,7 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
         Error::new(
             ErrorKind::Syntax,
             file,
-            format!("byte {}", e.valid_up_to()),
+            ErrorLocation::Byte(e.valid_up_to()),
             "the document is not valid UTF-8",
         )
     })?;
@@ -28,29 +28,29 @@ pub fn load(source: Source<'_>) -> Result<OpenAPI, Error> {
         return Err(Error::new(
             ErrorKind::Empty,
             file,
-            "",
+            ErrorLocation::Document,
             "the document is empty",
         ));
     }
     // Large documents are read on all cores; anything unusual, and every error, is left to the
-    // careful path, which reads the whole text on one thread and words the message.
+    // whole-text path, which reads the whole text on one thread and words the message.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if let Some(document) = split::load(text, threads) {
         return Ok(document);
     }
-    careful(file, text)
+    load_whole(file, text)
 }
 
 /// Checks that reading `text` cut into each number of `pieces` either gives up or gives what the
-/// careful path reads from the whole text; returns how many of the cuts read it. Not part of the
+/// whole-text path reads from the whole text; returns how many of the cuts read it. Not part of the
 /// API: `cargo xtask fuzz` runs it on every input, since the documents it makes are mostly too
 /// small for [`load`] to cut.
 #[doc(hidden)]
 pub fn split_agrees(text: &str, pieces: &[usize]) -> Result<usize, String> {
-    let whole = careful("whole.yml", text);
+    let whole = load_whole("whole.yml", text);
     let mut read = 0;
     for &count in pieces {
-        match (split::load_in(text, 2, count), &whole) {
+        match (split::load_pieces(text, 2, count), &whole) {
             (None, _) => {}
             (Some(cut), Ok(whole)) if cut == *whole => read += 1,
             (Some(_), Ok(_)) => {
@@ -68,9 +68,9 @@ pub fn split_agrees(text: &str, pieces: &[usize]) -> Result<usize, String> {
     Ok(read)
 }
 
-/// The careful path: the whole text checked, parsed on one thread, checked again, then read. Every
+/// The whole-text path: the whole text checked, parsed on one thread, checked again, then read. Every
 /// error is found and worded here.
-fn careful(file: &str, text: &str) -> Result<OpenAPI, Error> {
+fn load_whole(file: &str, text: &str) -> Result<OpenAPI, Error> {
     check_expansion(file, text)?;
     let mut value: Value = serde_yaml::from_str(text).map_err(|e| syntax_error(file, &e))?;
     check_depth(file, &value)?;
@@ -80,7 +80,7 @@ fn careful(file: &str, text: &str) -> Result<OpenAPI, Error> {
         Error::new(
             ErrorKind::Syntax,
             file,
-            "",
+            ErrorLocation::Document,
             format!("invalid YAML merge key: {e}"),
         )
     })?;
@@ -535,11 +535,13 @@ fn syntax_error(file: &str, error: &serde_yaml::Error) -> Error {
     )
 }
 
-fn location_of(error: &serde_yaml::Error) -> String {
+fn location_of(error: &serde_yaml::Error) -> ErrorLocation {
     error
         .location()
-        .map(|l| format!("line {}, column {}", l.line(), l.column()))
-        .unwrap_or_default()
+        .map_or(ErrorLocation::Document, |l| ErrorLocation::LineColumn {
+            line: l.line(),
+            column: l.column(),
+        })
 }
 
 /// serde messages end with "at line X column Y" that duplicates our location; keep the first line.
@@ -558,7 +560,7 @@ fn check_depth(file: &str, root: &Value) -> Result<(), Error> {
     Err(Error::new(
         ErrorKind::TooDeep,
         file,
-        "",
+        ErrorLocation::Document,
         format!("the document nests more than {MAX_DEPTH} levels deep"),
     ))
 }
@@ -587,7 +589,7 @@ fn check_version(file: &str, value: &Value) -> Result<(), Error> {
         return Err(Error::new(
             ErrorKind::NotOpenApi,
             file,
-            "",
+            ErrorLocation::Document,
             format!(
                 "expected an OpenAPI document (a mapping at the top level), found {}",
                 yaml_kind(value)

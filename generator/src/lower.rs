@@ -35,6 +35,7 @@ mod graph;
 mod media;
 mod objects;
 mod operations;
+mod parameters;
 mod refs;
 mod responses;
 mod schemas;
@@ -51,7 +52,7 @@ use openapiv3::{
     RequestBody, Response as OaResponse, Schema, SchemaKind, StatusCode, Type,
 };
 
-use crate::error::{Error, ErrorKind, pointer_token};
+use crate::error::{Error, ErrorKind, ErrorLocation, pointer_token};
 use crate::ir::{
     Additional, Alternatives, Api, Body, Constraints, Docs, Field, FieldName, Group, Location,
     Operation, PageField, Pagination, Params, PathPart, Response, TypeDef, TypeKind, TypeRef,
@@ -146,7 +147,7 @@ pub fn lower_with_webhooks<'a>(
             return Err(Error::new(
                 ErrorKind::NameCollision,
                 file,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!(
                     "the group `{}` becomes the module `{}`, a name the generator keeps for its own file",
                     op.group,
@@ -162,7 +163,7 @@ pub fn lower_with_webhooks<'a>(
             return Err(Error::new(
                 ErrorKind::NameCollision,
                 file,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!(
                     "operations {other} and {} both become the method `{}` of group `{}`",
                     op.id, operation.method_name, op.group
@@ -257,7 +258,7 @@ struct Lowerer<'a> {
     /// The type of each schema written in place inside a component, by pointer, once lowered.
     inline_at: BTreeMap<String, (TypeRef, bool)>,
     /// Examples met so far, keyed by pointer so each is recorded once.
-    examples: BTreeMap<String, crate::ir::Example>,
+    examples: BTreeMap<String, crate::ir::TypedExample>,
     /// Inline object and `oneOf`/`anyOf` schemas being lowered, by pointer, with their type names.
     inline_in_progress: BTreeMap<String, String>,
     /// How many [`Lowerer::type_of`] calls are in progress, at most [`MAX_NESTING`].
@@ -289,14 +290,24 @@ impl Property<'_> {
     }
 }
 
+/// A `oneOf`/`anyOf` whose branches only list `required` properties: a rule on which members are
+/// present, as the document states it.
+struct RequiredSets<'a> {
+    /// `oneOf` (exactly one set holds) rather than `anyOf` (at least one does).
+    exactly_one: bool,
+    /// The property names each branch requires.
+    sets: Vec<Vec<&'a str>>,
+    /// JSON pointer to the `oneOf`/`anyOf`.
+    pointer: String,
+}
+
 /// What an object schema declares, its `allOf` parts merged.
 #[derive(Default)]
 struct ObjectParts<'a> {
     properties: Vec<Property<'a>>,
     required: BTreeSet<&'a str>,
-    /// `oneOf`/`anyOf` branches that only list `required` properties: whether it is a `oneOf`,
-    /// the sets of names, and where the rule is.
-    alternatives: Vec<(bool, Vec<Vec<&'a str>>, String)>,
+    /// `oneOf`/`anyOf` branches that only list `required` properties.
+    alternatives: Vec<RequiredSets<'a>>,
     /// `additionalProperties` when it allows members (`true` or a schema), and where it is.
     additional: Option<(&'a AdditionalProperties, String)>,
     /// The component schemas already merged in through `allOf`.
@@ -395,7 +406,7 @@ impl<'a> Lowerer<'a> {
     fn error(
         &self,
         kind: ErrorKind,
-        location: impl Into<String>,
+        location: impl Into<ErrorLocation>,
         message: impl Into<String>,
     ) -> Error {
         Error::new(kind, self.file, location, message)
@@ -473,6 +484,7 @@ fn is_secret_name(name: &str) -> bool {
     SECRET_NAMES.contains(&name)
 }
 
+/// The `x-speakeasy-name-override` of a schema or an operation, which must be a string.
 fn name_override(
     file: &str,
     pointer: &str,

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, Operation, ReferenceOr};
 
-use crate::error::{Error, ErrorKind, pointer_token};
+use crate::error::{Error, ErrorKind, ErrorLocation, pointer_token};
+use crate::ir::HttpMethod;
 
 mod webhooks;
 
@@ -68,48 +69,6 @@ impl std::fmt::Display for Selection {
     }
 }
 
-/// The HTTP methods OpenAPI 3.0 allows on a path item, in the order the document model lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum HttpMethod {
-    /// GET
-    Get,
-    /// PUT
-    Put,
-    /// POST
-    Post,
-    /// DELETE
-    Delete,
-    /// OPTIONS
-    Options,
-    /// HEAD
-    Head,
-    /// PATCH
-    Patch,
-    /// TRACE
-    Trace,
-}
-
-impl HttpMethod {
-    /// The lower-case name used as a key in the document.
-    pub fn key(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "get",
-            HttpMethod::Put => "put",
-            HttpMethod::Post => "post",
-            HttpMethod::Delete => "delete",
-            HttpMethod::Options => "options",
-            HttpMethod::Head => "head",
-            HttpMethod::Patch => "patch",
-            HttpMethod::Trace => "trace",
-        }
-    }
-
-    /// Whether repeating the request is safe (RFC 9110 idempotent methods).
-    pub fn is_idempotent(self) -> bool {
-        !matches!(self, HttpMethod::Post | HttpMethod::Patch)
-    }
-}
-
 /// One operation picked by the selection. It always has an operationId.
 #[derive(Debug, Clone)]
 pub struct SelectedOperation<'a> {
@@ -166,7 +125,7 @@ fn empty_selection(file: &str, selection: &Selection) -> Error {
     Error::new(
         ErrorKind::EmptySelection,
         file,
-        "",
+        ErrorLocation::Document,
         format!(
             "the selection `{selection}` matches no operation (groups are named by x-speakeasy-group, else by the first tag) and no webhook (named by event type, or all as `{WEBHOOKS_ITEM}`)"
         ),

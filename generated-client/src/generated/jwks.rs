@@ -23,11 +23,7 @@ impl<'a> Jwks<'a> {
     ///
     /// `GET /jwks` (operation `GetJWKS`).
     pub async fn get_jwks(&self) -> crate::Result<crate::types::Jwks> {
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
-            "GetJWKS",
-            "/jwks",
-        );
+        let mut req = crate::runtime::Request::get("GetJWKS", "/jwks");
         req.path("/jwks");
         self.inner.send_json(req).await
     }

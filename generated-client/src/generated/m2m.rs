@@ -34,27 +34,13 @@ impl<'a> M2m<'a> {
             crate::runtime::check_number(
                 "seconds_until_expiration",
                 *value,
-                ::std::option::Option::Some(0f64),
-                ::std::option::Option::None,
-                true,
-                false,
+                (::std::ops::Bound::Excluded(0f64), ::std::ops::Bound::Unbounded),
             )?;
         }
         if let ::std::option::Option::Some(value) = &params.min_remaining_ttl_seconds {
-            crate::runtime::check_int(
-                "min_remaining_ttl_seconds",
-                *value,
-                ::std::option::Option::Some(0),
-                ::std::option::Option::None,
-                false,
-                false,
-            )?;
+            crate::runtime::check_int("min_remaining_ttl_seconds", *value, 0..)?;
         }
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
-            "createM2MToken",
-            "/m2m_tokens",
-        );
+        let mut req = crate::runtime::Request::post("createM2MToken", "/m2m_tokens");
         req.path("/m2m_tokens");
         req.json(&params)?;
         self.inner.send_json(req).await
@@ -72,35 +58,18 @@ impl<'a> M2m<'a> {
         &self,
         params: crate::types::GetM2mTokensParams,
     ) -> crate::Result<crate::types::GetM2mTokensResponse> {
-        {
-            let value = &params.subject;
-            crate::runtime::check_pattern("subject", value.as_str(), "^mch_\\w{27}$")?;
-        }
+        crate::runtime::check_pattern(
+            "subject",
+            params.subject.as_str(),
+            "^mch_\\w{27}$",
+        )?;
         if let ::std::option::Option::Some(value) = &params.limit {
-            crate::runtime::check_number(
-                "limit",
-                *value,
-                ::std::option::Option::Some(1f64),
-                ::std::option::Option::Some(100f64),
-                false,
-                false,
-            )?;
+            crate::runtime::check_number("limit", *value, 1f64..=100f64)?;
         }
         if let ::std::option::Option::Some(value) = &params.offset {
-            crate::runtime::check_number(
-                "offset",
-                *value,
-                ::std::option::Option::Some(0f64),
-                ::std::option::Option::None,
-                false,
-                false,
-            )?;
+            crate::runtime::check_number("offset", *value, 0f64..)?;
         }
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
-            "getM2MTokens",
-            "/m2m_tokens",
-        );
+        let mut req = crate::runtime::Request::get("getM2MTokens", "/m2m_tokens");
         req.path("/m2m_tokens");
         req.query("subject", &params.subject);
         req.query("revoked", &params.revoked);
@@ -122,16 +91,12 @@ impl<'a> M2m<'a> {
         &self,
         params: crate::types::RevokeM2mTokenParams,
     ) -> crate::Result<crate::types::RevokeM2mTokenResponse> {
-        {
-            let value = &params.m2m_token_id;
-            crate::runtime::check_pattern(
-                "m2m_token_id",
-                value.as_str(),
-                "^mt_[0-9A-Fa-f]{32}$",
-            )?;
-        }
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        crate::runtime::check_pattern(
+            "m2m_token_id",
+            params.m2m_token_id.as_str(),
+            "^mt_[0-9A-Fa-f]{32}$",
+        )?;
+        let mut req = crate::runtime::Request::post(
             "revokeM2MToken",
             "/m2m_tokens/{m2m_token_id}/revoke",
         );
@@ -154,8 +119,7 @@ impl<'a> M2m<'a> {
         &self,
         params: crate::types::VerifyM2mTokenParams,
     ) -> crate::Result<crate::types::VerifyM2mTokenResponse> {
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut req = crate::runtime::Request::post(
             "verifyM2MToken",
             "/m2m_tokens/verify",
         );

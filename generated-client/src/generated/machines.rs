@@ -26,38 +26,14 @@ impl<'a> Machines<'a> {
         &self,
         params: crate::types::CreateMachineParams,
     ) -> crate::Result<crate::types::MachineCreated> {
-        {
-            let value = &params.name;
-            crate::runtime::check_len(
-                "name",
-                value.as_str(),
-                ::std::option::Option::Some(1),
-                ::std::option::Option::Some(255),
-            )?;
-        }
+        crate::runtime::check_len("name", params.name.as_str(), 1..=255)?;
         if let ::std::option::Option::Some(value) = &params.scoped_machines {
-            crate::runtime::check_items(
-                "scoped_machines",
-                value.len(),
-                ::std::option::Option::None,
-                ::std::option::Option::Some(150),
-            )?;
+            crate::runtime::check_items("scoped_machines", value.len(), ..=150)?;
         }
         if let ::std::option::Option::Some(value) = &params.default_token_ttl {
-            crate::runtime::check_int(
-                "default_token_ttl",
-                *value,
-                ::std::option::Option::Some(1),
-                ::std::option::Option::Some(315360000),
-                false,
-                false,
-            )?;
+            crate::runtime::check_int("default_token_ttl", *value, 1..=315360000)?;
         }
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
-            "CreateMachine",
-            "/machines",
-        );
+        let mut req = crate::runtime::Request::post("CreateMachine", "/machines");
         req.path("/machines");
         req.json(&params)?;
         self.inner.send_json(req).await
@@ -72,8 +48,7 @@ impl<'a> Machines<'a> {
         &self,
         params: crate::types::CreateMachineScopeParams,
     ) -> crate::Result<crate::types::MachineScope> {
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut req = crate::runtime::Request::post(
             "CreateMachineScope",
             "/machines/{machine_id}/scopes",
         );
@@ -92,8 +67,7 @@ impl<'a> Machines<'a> {
         &self,
         params: crate::types::DeleteMachineParams,
     ) -> crate::Result<crate::types::MachineDeleted> {
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut req = crate::runtime::Request::delete(
             "DeleteMachine",
             "/machines/{machine_id}",
         );
@@ -110,8 +84,7 @@ impl<'a> Machines<'a> {
         &self,
         params: crate::types::DeleteMachineScopeParams,
     ) -> crate::Result<crate::types::MachineScopeDeleted> {
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut req = crate::runtime::Request::delete(
             "DeleteMachineScope",
             "/machines/{machine_id}/scopes/{other_machine_id}",
         );
@@ -130,8 +103,7 @@ impl<'a> Machines<'a> {
         &self,
         params: crate::types::GetMachineParams,
     ) -> crate::Result<crate::types::Machine> {
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut req = crate::runtime::Request::get(
             "GetMachine",
             "/machines/{machine_id}",
         );
@@ -148,8 +120,7 @@ impl<'a> Machines<'a> {
         &self,
         params: crate::types::GetMachineSecretKeyParams,
     ) -> crate::Result<crate::types::MachineSecretKey> {
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut req = crate::runtime::Request::get(
             "GetMachineSecretKey",
             "/machines/{machine_id}/secret_key",
         );
@@ -169,30 +140,12 @@ impl<'a> Machines<'a> {
         params: crate::types::ListMachinesParams,
     ) -> crate::Result<crate::types::MachineList> {
         if let ::std::option::Option::Some(value) = &params.limit {
-            crate::runtime::check_int(
-                "limit",
-                *value,
-                ::std::option::Option::Some(1),
-                ::std::option::Option::Some(500),
-                false,
-                false,
-            )?;
+            crate::runtime::check_int("limit", *value, 1..=500)?;
         }
         if let ::std::option::Option::Some(value) = &params.offset {
-            crate::runtime::check_int(
-                "offset",
-                *value,
-                ::std::option::Option::Some(0),
-                ::std::option::Option::None,
-                false,
-                false,
-            )?;
+            crate::runtime::check_int("offset", *value, 0..)?;
         }
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
-            "ListMachines",
-            "/machines",
-        );
+        let mut req = crate::runtime::Request::get("ListMachines", "/machines");
         req.path("/machines");
         req.query("limit", &params.limit);
         req.query("offset", &params.offset);
@@ -237,19 +190,12 @@ impl<'a> Machines<'a> {
         &self,
         params: crate::types::RotateMachineSecretKeyParams,
     ) -> crate::Result<crate::types::MachineSecretKey> {
-        {
-            let value = &params.previous_token_ttl;
-            crate::runtime::check_int(
-                "previous_token_ttl",
-                *value,
-                ::std::option::Option::Some(0),
-                ::std::option::Option::Some(28800),
-                false,
-                false,
-            )?;
-        }
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        crate::runtime::check_int(
+            "previous_token_ttl",
+            params.previous_token_ttl,
+            0..=28800,
+        )?;
+        let mut req = crate::runtime::Request::post(
             "RotateMachineSecretKey",
             "/machines/{machine_id}/secret_key/rotate",
         );
@@ -269,25 +215,12 @@ impl<'a> Machines<'a> {
         params: crate::types::UpdateMachineParams,
     ) -> crate::Result<crate::types::Machine> {
         if let ::std::option::Option::Some(value) = &params.name {
-            crate::runtime::check_len(
-                "name",
-                value.as_str(),
-                ::std::option::Option::Some(1),
-                ::std::option::Option::Some(255),
-            )?;
+            crate::runtime::check_len("name", value.as_str(), 1..=255)?;
         }
         if let ::std::option::Option::Some(value) = &params.default_token_ttl {
-            crate::runtime::check_int(
-                "default_token_ttl",
-                *value,
-                ::std::option::Option::Some(1),
-                ::std::option::Option::Some(315360000),
-                false,
-                false,
-            )?;
+            crate::runtime::check_int("default_token_ttl", *value, 1..=315360000)?;
         }
-        let mut req = crate::runtime::Request::new(
-            crate::runtime::Method::PATCH,
+        let mut req = crate::runtime::Request::patch(
             "UpdateMachine",
             "/machines/{machine_id}",
         );

@@ -185,6 +185,36 @@ impl Request {
         }
     }
 
+    /// A `GET` request for the operation `operation_id` at the path `template`; see
+    /// [`Request::new`].
+    pub fn get(operation_id: &'static str, template: &'static str) -> Self {
+        Self::new(Method::GET, operation_id, template)
+    }
+
+    /// A `POST` request for the operation `operation_id` at the path `template`; see
+    /// [`Request::new`].
+    pub fn post(operation_id: &'static str, template: &'static str) -> Self {
+        Self::new(Method::POST, operation_id, template)
+    }
+
+    /// A `PUT` request for the operation `operation_id` at the path `template`; see
+    /// [`Request::new`].
+    pub fn put(operation_id: &'static str, template: &'static str) -> Self {
+        Self::new(Method::PUT, operation_id, template)
+    }
+
+    /// A `PATCH` request for the operation `operation_id` at the path `template`; see
+    /// [`Request::new`].
+    pub fn patch(operation_id: &'static str, template: &'static str) -> Self {
+        Self::new(Method::PATCH, operation_id, template)
+    }
+
+    /// A `DELETE` request for the operation `operation_id` at the path `template`; see
+    /// [`Request::new`].
+    pub fn delete(operation_id: &'static str, template: &'static str) -> Self {
+        Self::new(Method::DELETE, operation_id, template)
+    }
+
     /// Appends a literal piece of the path template, e.g. `/machines/`. It is used as is.
     pub fn path(&mut self, literal: &'static str) {
         self.path.push_str(literal);

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::ops::{Bound, RangeBounds};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Result, ValidationError};
@@ -68,44 +69,56 @@ pub(super) fn check_range<T: PartialOrd + Display + Copy>(
     Ok(())
 }
 
-/// Checks an integer against the document's `minimum`/`maximum` (exclusive when the flags say
-/// so). Generated code checks optional parameters with `if let Some(v) = &params.x { .. }`.
-pub fn check_int(
-    name: &str,
-    value: impl Into<i64>,
-    min: Option<i64>,
-    max: Option<i64>,
-    exclusive_min: bool,
-    exclusive_max: bool,
-) -> Result<()> {
+/// A bound of a range as the checks use it: the value, and whether it is exclusive.
+fn bound<T: Copy>(bound: Bound<&T>) -> (Option<T>, bool) {
+    match bound {
+        Bound::Included(v) => (Some(*v), false),
+        Bound::Excluded(v) => (Some(*v), true),
+        Bound::Unbounded => (None, false),
+    }
+}
+
+/// Checks an integer against the document's `minimum`/`maximum`, written as a range
+/// (`1..=500`, `0..`; an exclusive minimum as a pair of [`Bound`]s).
+pub fn check_int(name: &str, value: impl Into<i64>, range: impl RangeBounds<i64>) -> Result<()> {
+    let (min, exclusive_min) = bound(range.start_bound());
+    let (max, exclusive_max) = bound(range.end_bound());
     check_range(name, value.into(), min, max, exclusive_min, exclusive_max)
 }
 
-/// Checks a number against the document's `minimum`/`maximum`; NaN fails any bound.
-pub fn check_number(
-    name: &str,
-    value: impl Into<f64>,
-    min: Option<f64>,
-    max: Option<f64>,
-    exclusive_min: bool,
-    exclusive_max: bool,
-) -> Result<()> {
+/// Checks a number against the document's `minimum`/`maximum`, written as a range; NaN fails any
+/// bound.
+pub fn check_number(name: &str, value: impl Into<f64>, range: impl RangeBounds<f64>) -> Result<()> {
+    let (min, exclusive_min) = bound(range.start_bound());
+    let (max, exclusive_max) = bound(range.end_bound());
     check_range(name, value.into(), min, max, exclusive_min, exclusive_max)
+}
+
+/// The inclusive bounds of a length range (`minLength..=maxLength`, `..=maxItems`).
+fn len_bounds(range: &impl RangeBounds<usize>) -> (Option<usize>, Option<usize>) {
+    let min = match range.start_bound() {
+        Bound::Included(v) => Some(*v),
+        Bound::Excluded(v) => Some(v.saturating_add(1)),
+        Bound::Unbounded => None,
+    };
+    let max = match range.end_bound() {
+        Bound::Included(v) => Some(*v),
+        Bound::Excluded(v) => Some(v.saturating_sub(1)),
+        Bound::Unbounded => None,
+    };
+    (min, max)
 }
 
 /// Checks a string's length in characters (Unicode scalar values, as JSON Schema counts them)
-/// against `minLength`/`maxLength`.
-pub fn check_len(name: &str, value: &str, min: Option<usize>, max: Option<usize>) -> Result<()> {
+/// against `minLength..=maxLength`.
+pub fn check_len(name: &str, value: &str, range: impl RangeBounds<usize>) -> Result<()> {
+    let (min, max) = len_bounds(&range);
     check_len_inner(name, value, min, max, false)
 }
 
 /// [`check_len`] for a secret: the error shows `[REDACTED]` instead of the value.
-pub fn check_len_secret(
-    name: &str,
-    value: &Secret,
-    min: Option<usize>,
-    max: Option<usize>,
-) -> Result<()> {
+pub fn check_len_secret(name: &str, value: &Secret, range: impl RangeBounds<usize>) -> Result<()> {
+    let (min, max) = len_bounds(&range);
     check_len_inner(name, value.expose_secret(), min, max, true)
 }
 
@@ -149,8 +162,9 @@ pub(super) fn characters(n: usize) -> String {
     }
 }
 
-/// Checks a list's length against `minItems`/`maxItems`.
-pub fn check_items(name: &str, len: usize, min: Option<usize>, max: Option<usize>) -> Result<()> {
+/// Checks a list's length against `minItems..=maxItems`.
+pub fn check_items(name: &str, len: usize, range: impl RangeBounds<usize>) -> Result<()> {
+    let (min, max) = len_bounds(&range);
     let problem = match (min, max) {
         (Some(min), _) if len < min => ("has too few items", format!("must have at least {min}")),
         (_, Some(max)) if len > max => ("has too many items", format!("must have at most {max}")),
@@ -263,58 +277,49 @@ mod tests {
 
     #[test]
     fn range_checks_name_field_value_and_bound() {
-        let err = check_int(
-            "previous_token_ttl",
-            28801,
-            Some(0),
-            Some(28800),
-            false,
-            false,
-        )
-        .unwrap_err();
+        let err = check_int("previous_token_ttl", 28801, 0..=28800).unwrap_err();
         assert_eq!(
             err.to_string(),
             "previous_token_ttl = 28801 is out of range: must be at most 28800"
         );
-        assert!(check_int("x", 28800, Some(0), Some(28800), false, false).is_ok());
-        assert!(check_int("x", 0i32, Some(0), None, false, false).is_ok());
-        let err = check_int("x", 0, Some(0), None, true, false).unwrap_err();
+        assert!(check_int("x", 28800, 0..=28800).is_ok());
+        assert!(check_int("x", 0i32, 0..).is_ok());
+        let err = check_int("x", 0, (Bound::Excluded(0), Bound::Unbounded)).unwrap_err();
         assert_eq!(
             err.to_string(),
             "x = 0 is out of range: must be greater than 0"
         );
-        let err = check_number("ratio", 1.0, None, Some(1.0), false, true).unwrap_err();
+        let err = check_number("ratio", 1.0, ..1.0).unwrap_err();
         assert_eq!(
             err.to_string(),
             "ratio = 1 is out of range: must be less than 1"
         );
-        assert!(check_number("ratio", f64::NAN, Some(0.0), None, false, false).is_err());
-        assert!(check_number("ratio", 0.5f32, Some(0.0), Some(1.0), false, false).is_ok());
+        assert!(check_number("ratio", f64::NAN, 0.0..).is_err());
+        assert!(check_number("ratio", 0.5f32, 0.0..=1.0).is_ok());
     }
 
     #[test]
     fn length_checks_count_chars_and_hide_secrets() {
-        assert!(check_len("name", "ééé", None, Some(3)).is_ok());
-        let err = check_len("name", "", Some(1), Some(255)).unwrap_err();
+        assert!(check_len("name", "ééé", ..=3).is_ok());
+        let err = check_len("name", "", 1..=255).unwrap_err();
         assert_eq!(
             err.to_string(),
             "name = \"\" is too short: must have at least 1 character (it has 0)"
         );
-        let err =
-            check_len_secret("secret", &Secret::new("SECRETVALUE"), None, Some(3)).unwrap_err();
+        let err = check_len_secret("secret", &Secret::new("SECRETVALUE"), ..=3).unwrap_err();
         assert_eq!(
             err.to_string(),
             "secret = [REDACTED] is too long: must have at most 3 characters"
         );
         let long = "x".repeat(100);
-        let err = check_len("name", &long, None, Some(10)).unwrap_err();
+        let err = check_len("name", &long, ..=10).unwrap_err();
         assert!(err.to_string().len() < 150, "{err}");
-        let err = check_items("scopes", 151, None, Some(150)).unwrap_err();
+        let err = check_items("scopes", 151, ..=150).unwrap_err();
         assert_eq!(
             err.to_string(),
             "scopes = [151 items] has too many items: must have at most 150"
         );
-        assert!(check_items("scopes", 0, Some(0), Some(150)).is_ok());
+        assert!(check_items("scopes", 0, 0..=150).is_ok());
     }
 
     #[test]

@@ -64,7 +64,10 @@ async fn list_tokens() {
     }
     let params = GetM2mTokensParams {
         subject: MACHINE.into(),
-        ..Default::default()
+        revoked: None,
+        expired: None,
+        limit: None,
+        offset: None,
     };
     prism.accepted("getM2MTokens", m2m.list_tokens(params).await);
 }

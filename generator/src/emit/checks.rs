@@ -1,7 +1,7 @@
 //! Client-side checks of parameters, emitted into each operation before it sends.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use quote::{ToTokens as _, quote};
 
 use crate::ir::{Alternatives, Body, Field, Location, Operation, Params, TypeRef};
 
@@ -52,83 +52,92 @@ pub(super) fn sends_null(op: &Operation, field: &Field) -> bool {
         && field.nullable
 }
 
+/// A numeric range as Rust writes it (`1..=500`, `0..`, `..=150`); an exclusive minimum, which a
+/// range expression cannot state, as a pair of bounds.
+fn range_tokens(min: Option<(TokenStream, bool)>, max: Option<(TokenStream, bool)>) -> TokenStream {
+    match (min, max) {
+        (Some((min, true)), max) => {
+            let max = match max {
+                Some((max, true)) => quote!(::std::ops::Bound::Excluded(#max)),
+                Some((max, false)) => quote!(::std::ops::Bound::Included(#max)),
+                None => quote!(::std::ops::Bound::Unbounded),
+            };
+            quote!((::std::ops::Bound::Excluded(#min), #max))
+        }
+        (Some((min, false)), Some((max, true))) => quote!(#min..#max),
+        (Some((min, false)), Some((max, false))) => quote!(#min..=#max),
+        (Some((min, false)), None) => quote!(#min..),
+        (None, Some((max, true))) => quote!(..#max),
+        (None, Some((max, false))) => quote!(..=#max),
+        (None, None) => quote!(..),
+    }
+}
+
 /// Client-side checks of one field's constraints, run before anything is sent.
 pub(super) fn emit_checks(field: &Field, null: bool) -> TokenStream {
     let c = &field.constraints;
     let name = &field.api_name;
     let access = ident(&field.name);
-    let value = quote!(value);
+    // A required field is checked in place; an optional one through `value`, bound below.
+    let (place, number, secret) = if null || field.is_optional() {
+        (quote!(value), quote!(*value), quote!(value))
+    } else {
+        (
+            quote!(params.#access),
+            quote!(params.#access),
+            quote!(&params.#access),
+        )
+    };
+    let int = |bound: Option<(f64, bool)>| {
+        bound.map(|(v, exclusive)| {
+            (
+                Literal::i64_unsuffixed(v as i64).into_token_stream(),
+                exclusive,
+            )
+        })
+    };
+    let float = |bound: Option<(f64, bool)>| {
+        bound.map(|(v, exclusive)| (Literal::f64_suffixed(v).into_token_stream(), exclusive))
+    };
+    let len = |bound: Option<usize>| {
+        bound.map(|v| (Literal::usize_unsuffixed(v).into_token_stream(), false))
+    };
     let mut checks = Vec::new();
-    let opt_i64 = |bound: Option<(f64, bool)>| match bound {
-        Some((v, _)) => {
-            let v = Literal::i64_unsuffixed(v as i64);
-            quote!(::std::option::Option::Some(#v))
-        }
-        None => quote!(::std::option::Option::None),
-    };
-    let opt_f64 = |bound: Option<(f64, bool)>| match bound {
-        Some((v, _)) => {
-            let v = Literal::f64_suffixed(v);
-            quote!(::std::option::Option::Some(#v))
-        }
-        None => quote!(::std::option::Option::None),
-    };
-    let opt_usize = |bound: Option<usize>| match bound {
-        Some(v) => {
-            let v = Literal::usize_unsuffixed(v);
-            quote!(::std::option::Option::Some(#v))
-        }
-        None => quote!(::std::option::Option::None),
-    };
-    let excl_min = c.minimum.is_some_and(|(_, e)| e);
-    let excl_max = c.maximum.is_some_and(|(_, e)| e);
     match &field.ty {
         TypeRef::I32 | TypeRef::I64 if c.minimum.is_some() || c.maximum.is_some() => {
-            let (min, max) = (opt_i64(c.minimum), opt_i64(c.maximum));
-            let number = if field.ty == TypeRef::I64 {
-                quote!(*#value)
-            } else {
-                quote!(i64::from(*#value))
-            };
-            checks.push(quote!(crate::runtime::check_int(#name, #number, #min, #max, #excl_min, #excl_max)?;));
+            let range = range_tokens(int(c.minimum), int(c.maximum));
+            checks.push(quote!(crate::runtime::check_int(#name, #number, #range)?;));
         }
         TypeRef::F32 | TypeRef::F64 if c.minimum.is_some() || c.maximum.is_some() => {
-            let (min, max) = (opt_f64(c.minimum), opt_f64(c.maximum));
-            let number = if field.ty == TypeRef::F64 {
-                quote!(*#value)
-            } else {
-                quote!(f64::from(*#value))
-            };
-            checks.push(quote!(crate::runtime::check_number(#name, #number, #min, #max, #excl_min, #excl_max)?;));
+            let range = range_tokens(float(c.minimum), float(c.maximum));
+            checks.push(quote!(crate::runtime::check_number(#name, #number, #range)?;));
         }
         TypeRef::String | TypeRef::Secret => {
             // Secret checks take the `Secret` itself, so that no error can print its value.
-            let text = if field.ty == TypeRef::Secret {
-                quote!(#value)
+            let (len_check, pattern_check, text) = if field.ty == TypeRef::Secret {
+                (
+                    quote!(check_len_secret),
+                    quote!(check_pattern_secret),
+                    secret,
+                )
             } else {
-                quote!(#value.as_str())
+                (
+                    quote!(check_len),
+                    quote!(check_pattern),
+                    quote!(#place.as_str()),
+                )
             };
             if c.min_length.is_some() || c.max_length.is_some() {
-                let (min, max) = (opt_usize(c.min_length), opt_usize(c.max_length));
-                let check = if field.ty == TypeRef::Secret {
-                    quote!(check_len_secret)
-                } else {
-                    quote!(check_len)
-                };
-                checks.push(quote!(crate::runtime::#check(#name, #text, #min, #max)?;));
+                let range = range_tokens(len(c.min_length), len(c.max_length));
+                checks.push(quote!(crate::runtime::#len_check(#name, #text, #range)?;));
             }
             if let Some(pattern) = &c.pattern {
-                let check = if field.ty == TypeRef::Secret {
-                    quote!(check_pattern_secret)
-                } else {
-                    quote!(check_pattern)
-                };
-                checks.push(quote!(crate::runtime::#check(#name, #text, #pattern)?;));
+                checks.push(quote!(crate::runtime::#pattern_check(#name, #text, #pattern)?;));
             }
         }
         TypeRef::Vec(_) if c.min_items.is_some() || c.max_items.is_some() => {
-            let (min, max) = (opt_usize(c.min_items), opt_usize(c.max_items));
-            checks.push(quote!(crate::runtime::check_items(#name, #value.len(), #min, #max)?;));
+            let range = range_tokens(len(c.min_items), len(c.max_items));
+            checks.push(quote!(crate::runtime::check_items(#name, #place.len(), #range)?;));
         }
         _ => {}
     }
@@ -138,22 +147,17 @@ pub(super) fn emit_checks(field: &Field, null: bool) -> TokenStream {
     if null {
         // `null` has no constraint to meet.
         quote! {
-            if let ::std::option::Option::Some(::std::option::Option::Some(#value)) = &params.#access {
+            if let ::std::option::Option::Some(::std::option::Option::Some(value)) = &params.#access {
                 #(#checks)*
             }
         }
     } else if field.is_optional() {
         quote! {
-            if let ::std::option::Option::Some(#value) = &params.#access {
+            if let ::std::option::Option::Some(value) = &params.#access {
                 #(#checks)*
             }
         }
     } else {
-        quote! {
-            {
-                let #value = &params.#access;
-                #(#checks)*
-            }
-        }
+        quote!(#(#checks)*)
     }
 }

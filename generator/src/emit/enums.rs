@@ -5,76 +5,33 @@ use quote::quote;
 
 use crate::ir::{Docs, TypeDef, UnionVariant, Variant};
 
-use super::{doc_attrs, docs_or, ident};
+use super::{doc_attrs, ident};
 
-use super::types::{Scope, deprecated_attr, type_tokens};
+use super::types::{TypePath, deprecated_attr, type_tokens};
 
+/// A string enum: the variants the document lists, and `Unknown` for any other value, so that a
+/// value added to the API later still reads. One runtime macro writes the impls (wire value both
+/// ways, `Display`, serde), with the wire value of each variant next to it.
 pub(super) fn emit_enum(def: &TypeDef, variants: &[Variant]) -> TokenStream {
     let name = ident(&def.name);
-    let docs = docs_or(&def.docs, format!("The values of `{}`.", def.name));
+    let docs = doc_attrs(&def.docs);
     let deprecated = deprecated_attr(def.deprecated);
-    let decls = variants.iter().map(|v| {
-        let variant = ident(&v.name);
-        let doc = format!(" `{}`", v.api_name);
-        quote!(#[doc = #doc] #variant,)
-    });
-    let to_str = variants.iter().map(|v| {
+    let decls = variants.iter().map(|v| ident(&v.name));
+    let values = variants.iter().map(|v| {
         let variant = ident(&v.name);
         let value = &v.api_name;
-        quote!(#name::#variant => #value,)
-    });
-    let from_str = variants.iter().map(|v| {
-        let variant = ident(&v.name);
-        let value = &v.api_name;
-        quote!(#value => #name::#variant,)
+        quote!(#variant = #value)
     });
     quote! {
         #docs
         #deprecated
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum #name {
-            #(#decls)*
+            #(#decls,)*
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        impl #name {
-            /// The value as it appears on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    #name::Unknown(value) => value,
-                }
-            }
-        }
-        impl ::std::convert::From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => #name::Unknown(::std::borrow::ToOwned::to_owned(other)),
-                }
-            }
-        }
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-        impl crate::runtime::StringEnum for #name {
-            fn as_str(&self) -> &str {
-                #name::as_str(self)
-            }
-        }
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
-                ::std::result::Result::Ok(#name::from(&*value))
-            }
-        }
+        crate::runtime::string_enum!(#name { #(#values),* });
     }
 }
 
@@ -117,15 +74,14 @@ pub(super) fn emit_union(
     let deprecated = deprecated_attr(def.deprecated);
     let decls = variants.iter().map(|v| {
         let variant = ident(&v.name);
-        let ty = type_tokens(&v.ty, Scope::Types);
-        let doc = match discriminator {
-            Some(property) => {
-                let tags: Vec<String> = v.tags.iter().map(|t| format!("`{t}`")).collect();
-                format!(" Chosen when `{property}` is {}.", tags.join(" or "))
-            }
-            None => format!(" The `{}` shape.", crate::naming::bare(&v.name)),
-        };
-        quote!(#[doc = #doc] #variant(#ty),)
+        let ty = type_tokens(&v.ty, TypePath::Bare);
+        // Untagged variants are named after the type they hold, which says all a doc line could.
+        let doc = discriminator.map(|property| {
+            let tags: Vec<String> = v.tags.iter().map(|t| format!("`{t}`")).collect();
+            let doc = format!(" Chosen when `{property}` is {}.", tags.join(" or "));
+            quote!(#[doc = #doc])
+        });
+        quote!(#doc #variant(#ty),)
     });
     let (serialize_arms, deserialize_body) = match discriminator {
         Some(property) => {

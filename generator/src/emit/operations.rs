@@ -3,14 +3,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Body, FormStyle, Group, Operation, PathPart, Response, TypeRef};
-use crate::select::HttpMethod;
+use crate::ir::{Body, FormStyle, Group, HttpMethod, Operation, PathPart, Response, TypeRef};
 
-use super::{doc_attrs, docs_or, ident};
+use super::{doc_attrs, ident};
 
 use super::checks::{emit_checks, emit_rule, sends_null};
 use super::pagination::emit_walker;
-use super::types::{Scope, deprecated_attr, type_tokens};
+use super::types::{TypePath, deprecated_attr, type_tokens};
 
 pub(super) fn emit_group(group: &Group) -> TokenStream {
     let handle = ident(&group.handle);
@@ -19,7 +18,7 @@ pub(super) fn emit_group(group: &Group) -> TokenStream {
         group.api_name,
         crate::naming::bare(&group.module)
     );
-    let docs = docs_or(&group.docs, format!("The `{}` operations.", group.api_name));
+    let docs = doc_attrs(&group.docs);
     let methods = group.operations.iter().map(|op| {
         let method = emit_operation(op);
         let walker = op.pagination.as_ref().map(|p| emit_walker(op, p));
@@ -45,26 +44,34 @@ pub(super) fn emit_group(group: &Group) -> TokenStream {
     }
 }
 
-pub(super) fn method_tokens(method: HttpMethod) -> TokenStream {
-    match method {
-        HttpMethod::Get => quote!(GET),
-        HttpMethod::Put => quote!(PUT),
-        HttpMethod::Post => quote!(POST),
-        HttpMethod::Delete => quote!(DELETE),
-        HttpMethod::Options => quote!(OPTIONS),
-        HttpMethod::Head => quote!(HEAD),
-        HttpMethod::Patch => quote!(PATCH),
-        HttpMethod::Trace => quote!(TRACE),
-    }
+/// The start of the request: `Request::post("CreateMachine", "/machines")` for the five methods the
+/// runtime has a constructor for, `Request::new(Method::HEAD, ..)` for the rest.
+fn request_tokens(method: HttpMethod, id: &str, template: &str) -> TokenStream {
+    let constructor = match method {
+        HttpMethod::Get => quote!(get),
+        HttpMethod::Put => quote!(put),
+        HttpMethod::Post => quote!(post),
+        HttpMethod::Delete => quote!(delete),
+        HttpMethod::Patch => quote!(patch),
+        HttpMethod::Options => {
+            return quote!(crate::runtime::Request::new(crate::runtime::Method::OPTIONS, #id, #template));
+        }
+        HttpMethod::Head => {
+            return quote!(crate::runtime::Request::new(crate::runtime::Method::HEAD, #id, #template));
+        }
+        HttpMethod::Trace => {
+            return quote!(crate::runtime::Request::new(crate::runtime::Method::TRACE, #id, #template));
+        }
+    };
+    quote!(crate::runtime::Request::#constructor(#id, #template))
 }
 
 pub(super) fn emit_operation(op: &Operation) -> TokenStream {
     let method_name = ident(&op.method_name);
     let mut docs = op.docs.clone();
-    if docs.lines.is_empty() {
-        docs.lines.push(format!("Calls `{}`.", op.id));
+    if !docs.lines.is_empty() {
+        docs.lines.push(String::new());
     }
-    docs.lines.push(String::new());
     let path_text = op.path_template();
     docs.lines.push(format!(
         "`{} {path_text}` (operation `{}`).",
@@ -73,8 +80,7 @@ pub(super) fn emit_operation(op: &Operation) -> TokenStream {
     ));
     let docs = doc_attrs(&docs);
     let deprecated = deprecated_attr(op.deprecated);
-    let http_method = method_tokens(op.method);
-    let id = &op.id;
+    let request = request_tokens(op.method, &op.id, &path_text);
     let params_arg = match &op.params {
         Some(params) => {
             let name = ident(&params.name);
@@ -163,7 +169,7 @@ pub(super) fn emit_operation(op: &Operation) -> TokenStream {
     };
     let auth = super::security::emit_operation_security(op.security.as_ref());
     let (output, send) = match &op.response {
-        Response::Json(ty) => (type_tokens(ty, Scope::Outside), quote!(send_json)),
+        Response::Json(ty) => (type_tokens(ty, TypePath::Crate), quote!(send_json)),
         Response::Text => (quote!(::std::string::String), quote!(send_text)),
         Response::Empty => (quote!(()), quote!(send_empty)),
     };
@@ -173,7 +179,7 @@ pub(super) fn emit_operation(op: &Operation) -> TokenStream {
         pub async fn #method_name(&self, #params_arg) -> crate::Result<#output> {
             #(#checks)*
             #(#rules)*
-            let mut req = crate::runtime::Request::new(crate::runtime::Method::#http_method, #id, #path_text);
+            let mut req = #request;
             #(#path)*
             #(#query)*
             #(#headers)*

@@ -7,7 +7,7 @@ use crate::ir::{Operation, PageField, Pagination};
 
 use super::ident;
 
-use super::types::{Scope, deprecated_attr, type_tokens};
+use super::types::{TypePath, deprecated_attr, type_tokens};
 
 /// The page size a walker uses unless the caller sets `limit`: the API's maximum, or this when the
 /// document states none.
@@ -21,7 +21,7 @@ pub(super) fn emit_walker(op: &Operation, pagination: &Pagination) -> TokenStrea
     let list = ident(&op.method_name);
     let walker = ident(&pagination.method_name);
     let params_type = ident(&params.name);
-    let item = type_tokens(&pagination.item, Scope::Outside);
+    let item = type_tokens(&pagination.item, TypePath::Crate);
     let max = pagination.max_page_size.unwrap_or(DEFAULT_PAGE_SIZE);
     let widen = |field: &PageField, value: TokenStream| {
         if field.is_i32 {

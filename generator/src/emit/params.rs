@@ -3,14 +3,14 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Body, Group, Location, Operation, Params, TypeRef};
+use crate::ir::{Body, Group, Location, Operation, Params};
 
 use super::{doc_attrs, ident};
 
 use super::checks::sends_null;
 use super::types::{
-    Scope, additional_field, alternatives_docs, defaultable, deprecated_attr, field_type,
-    serde_rename,
+    TypePath, additional_field, alternatives_docs, defaultable, deprecated_attr, field_type,
+    member, serde_rename,
 };
 
 pub(super) fn emit_params(params: &Params, group: &Group, op: &Operation) -> TokenStream {
@@ -26,52 +26,25 @@ pub(super) fn emit_params(params: &Params, group: &Group, op: &Operation) -> Tok
         crate::naming::bare(&op.method_name),
         op.id
     );
-    let where_line =
-        " Path, query and body fields together; the client puts each where it belongs on the wire.";
     let rules = alternatives_docs(&params.alternatives)
         .into_iter()
         .map(|line| {
             let line = format!(" {line} The call checks it before sending.");
             quote!(#[doc = ""] #[doc = #line])
         });
-    let additional = additional_field(params.additional.as_ref(), "body");
     let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
     if defaultable(fields) {
         derives.push(quote!(Default));
     }
-    if body_fields {
+    // The body members of a JSON body are serialized by the runtime's macro, which knows no
+    // flattened map: a body with further members keeps serde's derive.
+    let flattened = body_fields && params.additional.is_some();
+    if flattened {
         derives.push(quote!(::serde::Serialize));
     }
-    let fields = fields.iter().map(|field| {
-        let where_ = match field.location {
-            Location::Path => "path parameter",
-            Location::Query => "query parameter",
-            Location::Header => "header parameter",
-            Location::Body if op.body == Body::Multipart && field.ty == TypeRef::File => {
-                "file part of the multipart body"
-            }
-            Location::Body if op.body == Body::Multipart => "field of the multipart body",
-            Location::Body if matches!(op.body, Body::Form(_)) => "field of the form body",
-            Location::Body if matches!(op.body, Body::Bytes { .. }) => "request body, as bytes",
-            Location::Body | Location::Member => "body member",
-        };
-        let mut docs = field.docs.clone();
-        if docs.lines.is_empty() {
-            docs.lines
-                .push(format!("The `{}` {where_}.", field.api_name));
-        } else {
-            docs.lines.push(String::new());
-            docs.lines
-                .push(format!("Sent as the `{}` {where_}.", field.api_name));
-        }
-        let null = sends_null(op, field);
-        if null {
-            docs.lines.push(String::new());
-            docs.lines
-                .push("`None` leaves the member out; `Some(None)` sends it as `null`.".to_owned());
-        }
-        let docs = doc_attrs(&docs);
-        let serde = if !body_fields {
+    let decls = fields.iter().map(|field| {
+        let docs = doc_attrs(&field.docs);
+        let serde = if !flattened {
             TokenStream::new()
         } else if field.location != Location::Body {
             quote!(#[serde(skip)])
@@ -86,8 +59,10 @@ pub(super) fn emit_params(params: &Params, group: &Group, op: &Operation) -> Tok
         };
         let deprecated = deprecated_attr(field.deprecated);
         let field_name = ident(&field.name);
-        let ty = field_type(field, Scope::Types);
-        let ty = if null {
+        let ty = field_type(field, TypePath::Bare);
+        // An optional, nullable body member is `Option<Option<T>>`: `None` leaves it out,
+        // `Some(None)` sends `null` (the crate docs say so once for all).
+        let ty = if sends_null(op, field) {
             quote!(::std::option::Option<#ty>)
         } else {
             ty
@@ -99,15 +74,35 @@ pub(super) fn emit_params(params: &Params, group: &Group, op: &Operation) -> Tok
             pub #field_name: #ty,
         }
     });
+    let additional = if flattened {
+        additional_field(params.additional.as_ref(), "body")
+    } else {
+        TokenStream::new()
+    };
+    let serialize = if body_fields && !flattened {
+        let members = fields
+            .iter()
+            .filter(|field| field.location == Location::Body)
+            .map(|field| {
+                let mode = if field.required {
+                    TokenStream::new()
+                } else {
+                    quote!(: optional)
+                };
+                member(field, mode)
+            });
+        quote!(crate::runtime::json_body!(#name { #(#members),* });)
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #[doc = #summary]
-        #[doc = ""]
-        #[doc = #where_line]
         #(#rules)*
         #[derive(#(#derives),*)]
         pub struct #name {
-            #(#fields)*
+            #(#decls)*
             #additional
         }
+        #serialize
     }
 }

@@ -9,7 +9,7 @@ use crate::ir::{Api, Body, Group, Location, Operation, Response, TypeRef};
 
 use super::checks::sends_null;
 use super::ident;
-use super::types::{Scope, type_tokens};
+use super::types::{TypePath, type_tokens};
 
 /// The methods `MockClerk` has of its own (through `MockServer`): a group named like one of them
 /// gets its accessor under another name, so that it does not hide the method.
@@ -110,7 +110,7 @@ fn emit_expectation(group: &Group, op: &Operation) -> TokenStream {
     );
     let id = &op.id;
     let (output, answer) = match &op.response {
-        Response::Json(ty) => (type_tokens(ty, Scope::Outside), quote!(json)),
+        Response::Json(ty) => (type_tokens(ty, TypePath::Crate), quote!(json)),
         Response::Text => (quote!(::std::string::String), quote!(text)),
         Response::Empty => (quote!(()), quote!(empty)),
     };

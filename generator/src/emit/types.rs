@@ -8,18 +8,18 @@ use crate::ir::{
     TypeRef,
 };
 
-use super::{Piece, doc_attrs, docs_or, ident};
+use super::{Piece, doc_attrs, ident};
 
 use super::enums::{emit_enum, emit_union};
 
-/// Where a type is written from: inside `types` it is named directly, elsewhere through the module.
+/// How a generated type is named: bare inside the `types` module, through `crate::types` elsewhere.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Scope {
-    Types,
-    Outside,
+pub(super) enum TypePath {
+    Bare,
+    Crate,
 }
 
-pub(super) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
+pub(super) fn type_tokens(ty: &TypeRef, path: TypePath) -> TokenStream {
     match ty {
         TypeRef::Bool => quote!(bool),
         TypeRef::I32 => quote!(i32),
@@ -34,25 +34,25 @@ pub(super) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         }
         TypeRef::Named(name) => {
             let name = ident(name);
-            match scope {
-                Scope::Types => quote!(#name),
-                Scope::Outside => quote!(crate::types::#name),
+            match path {
+                TypePath::Bare => quote!(#name),
+                TypePath::Crate => quote!(crate::types::#name),
             }
         }
         TypeRef::Vec(item) => {
-            let item = type_tokens(item, scope);
+            let item = type_tokens(item, path);
             quote!(::std::vec::Vec<#item>)
         }
         TypeRef::Map(value) => {
-            let value = type_tokens(value, scope);
+            let value = type_tokens(value, path);
             quote!(::std::collections::BTreeMap<::std::string::String, #value>)
         }
         TypeRef::Boxed(inner) => {
-            let inner = type_tokens(inner, scope);
+            let inner = type_tokens(inner, path);
             quote!(::std::boxed::Box<#inner>)
         }
         TypeRef::Option(inner) => {
-            let inner = type_tokens(inner, scope);
+            let inner = type_tokens(inner, path);
             quote!(::std::option::Option<#inner>)
         }
         TypeRef::File => quote!(crate::FilePart),
@@ -65,7 +65,7 @@ pub(super) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
 /// The Rust type of a schema as written from outside the `types` module, for tools that write code
 /// using generated types (round-trip tests of the document's examples).
 pub fn rust_type(ty: &TypeRef, nullable: bool) -> String {
-    let ty = type_tokens(ty, Scope::Outside);
+    let ty = type_tokens(ty, TypePath::Crate);
     let ty = if nullable {
         quote!(::std::option::Option<#ty>)
     } else {
@@ -74,8 +74,8 @@ pub fn rust_type(ty: &TypeRef, nullable: bool) -> String {
     ty.to_string()
 }
 
-pub(super) fn field_type(field: &Field, scope: Scope) -> TokenStream {
-    let ty = type_tokens(&field.ty, scope);
+pub(super) fn field_type(field: &Field, path: TypePath) -> TokenStream {
+    let ty = type_tokens(&field.ty, path);
     if field.is_optional() {
         quote!(::std::option::Option<#ty>)
     } else {
@@ -164,21 +164,13 @@ pub(super) fn alternatives_docs(alternatives: &[Alternatives]) -> Vec<String> {
         .collect()
 }
 
-/// Docs from the document (or the fallback), then the rules on which members are present.
-pub(super) fn docs_with_rules(
-    docs: &Docs,
-    fallback: String,
-    alternatives: &[Alternatives],
-) -> TokenStream {
-    let mut docs = if docs.lines.is_empty() {
-        Docs {
-            lines: vec![fallback],
-        }
-    } else {
-        docs.clone()
-    };
+/// Docs from the document, then the rules on which members are present.
+pub(super) fn docs_with_rules(docs: &Docs, alternatives: &[Alternatives]) -> TokenStream {
+    let mut docs = docs.clone();
     for line in alternatives_docs(alternatives) {
-        docs.lines.push(String::new());
+        if !docs.lines.is_empty() {
+            docs.lines.push(String::new());
+        }
         docs.lines.push(line);
     }
     doc_attrs(&docs)
@@ -190,7 +182,7 @@ pub(super) fn additional_field(additional: Option<&Additional>, what: &str) -> T
         return TokenStream::new();
     };
     let name = ident(&additional.name);
-    let ty = type_tokens(&additional.ty, Scope::Types);
+    let ty = type_tokens(&additional.ty, TypePath::Bare);
     let doc = format!(" Members of the {what} beyond the named ones, which the document allows.");
     quote! {
         #[doc = #doc]
@@ -206,27 +198,83 @@ pub(super) fn emit_struct(
     alternatives: &[Alternatives],
 ) -> TokenStream {
     let name = ident(&def.name);
-    let docs = docs_with_rules(
-        &def.docs,
-        format!("The `{}` object.", def.name),
-        alternatives,
-    );
+    let docs = docs_with_rules(&def.docs, alternatives);
+    let deprecated = deprecated_attr(def.deprecated);
+    if additional.is_some() {
+        return emit_flattened_struct(def, fields, additional, docs);
+    }
+    let decls = fields.iter().map(|field| {
+        let docs = doc_attrs(&field.docs);
+        let deprecated = deprecated_attr(field.deprecated);
+        let field_name = ident(&field.name);
+        let ty = field_type(field, TypePath::Bare);
+        quote! {
+            #docs
+            #deprecated
+            pub #field_name: #ty,
+        }
+    });
+    let members = fields.iter().map(|field| {
+        let mode = if !field.required {
+            quote!(: optional)
+        } else if field.nullable {
+            // Required but nullable: `null` and a missing member both read as `None`.
+            quote!(: nullable)
+        } else {
+            TokenStream::new()
+        };
+        member(field, mode)
+    });
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name {
+            #(#decls)*
+        }
+        crate::runtime::json_object!(#name { #(#members),* });
+    }
+}
+
+/// One member in a call of the runtime's serde macros: the field, its wire name when that differs,
+/// and how it is sent (`mode`: nothing, `: optional` or `: nullable`).
+pub(super) fn member(field: &Field, mode: TokenStream) -> TokenStream {
+    let field_name = ident(&field.name);
+    // The macro takes an unnamed member's wire name from `stringify!`, which keeps the `r#` of a
+    // raw identifier: `r#use` is given as `r#use = "use"`.
+    let wire = if field.name == field.api_name {
+        TokenStream::new()
+    } else {
+        let api_name = &field.api_name;
+        quote!(= #api_name)
+    };
+    quote!(#field_name #wire #mode)
+}
+
+/// A struct with a flattened map of further members: the runtime's macros know no flattening, so
+/// serde's derive writes these few.
+fn emit_flattened_struct(
+    def: &TypeDef,
+    fields: &[Field],
+    additional: Option<&Additional>,
+    docs: TokenStream,
+) -> TokenStream {
+    let name = ident(&def.name);
     let additional = additional_field(additional, "object");
     let deprecated = deprecated_attr(def.deprecated);
     let fields = fields.iter().map(|field| {
-        let docs = docs_or(&field.docs, format!("The `{}` member.", field.api_name));
+        let docs = doc_attrs(&field.docs);
         let rename = serde_rename(field);
         let optional = if !field.required {
             quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
         } else if field.nullable {
-            // Required but nullable: `null` and a missing member both read as `None`.
             quote!(#[serde(default)])
         } else {
             TokenStream::new()
         };
         let deprecated = deprecated_attr(field.deprecated);
         let field_name = ident(&field.name);
-        let ty = field_type(field, Scope::Types);
+        let ty = field_type(field, TypePath::Bare);
         quote! {
             #docs
             #deprecated
@@ -246,23 +294,8 @@ pub(super) fn emit_struct(
     }
 }
 
-/// Whether `Default` can be derived: every field is optional or of a type with an obvious empty value.
+/// Whether `Default` is derived: only when every field is optional, so that `Default::default()`
+/// is a valid value (a required id left empty would only fail when the call is made).
 pub(super) fn defaultable(fields: &[Field]) -> bool {
-    fields.iter().all(|f| {
-        f.is_optional()
-            || matches!(
-                f.ty,
-                TypeRef::Bool
-                    | TypeRef::I32
-                    | TypeRef::I64
-                    | TypeRef::F32
-                    | TypeRef::F64
-                    | TypeRef::String
-                    | TypeRef::Json
-                    | TypeRef::JsonObject
-                    | TypeRef::Vec(_)
-                    | TypeRef::Map(_)
-                    | TypeRef::Option(_)
-            )
-    })
+    fields.iter().all(Field::is_optional)
 }

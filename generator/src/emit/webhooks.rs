@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::types::deprecated_attr;
-use super::{docs_or, ident};
+use super::{doc_attrs, ident};
 use crate::ir::Api;
 
 /// The root of a document with webhooks and no operations: the types, and `WebhookEvent`. No
@@ -27,7 +27,7 @@ pub(super) fn emit_events(api: &Api) -> TokenStream {
     let variants = api.webhooks.iter().map(|w| {
         let variant = ident(&w.variant);
         let payload = ident(&w.payload);
-        let docs = docs_or(&w.docs, format!("`{}`", w.event_type));
+        let docs = doc_attrs(&w.docs);
         let deprecated = deprecated_attr(w.deprecated);
         quote!(#docs #deprecated #variant(types::#payload),)
     });

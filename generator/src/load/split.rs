@@ -1,14 +1,14 @@
 //! Loading a large document on several threads. The text is cut into pieces at lines that start an
 //! entry of the top-level mapping or of `paths`. On all threads, each piece is parsed, checked as the
-//! careful path ([`super::careful`]) checks the whole text (depth, merge keys, then schemas and
+//! whole-text path ([`super::load_whole`]) checks the whole text (depth, merge keys, then schemas and
 //! numbers, which must pass before `openapiv3` reads anything), and its part of `paths` and
 //! `components` is read into its `openapiv3` type. Then the top-level keys are checked as a whole (no
 //! key given twice, the OpenAPI version) and the parts are put together.
 //!
-//! This is only a faster way to the careful path's result, and it gives up, with `None`, wherever it
+//! This is only a faster way to the whole-text path's result, and it gives up, with `None`, wherever it
 //! could not do exactly as that path does: a text that may hold YAML anchors, a piece that does not
 //! parse, a key given twice, a merge key at the top of a piece, a check that fails, a deserialization
-//! error. The careful path then reads the whole text again, finds the same problem and words it, so
+//! error. The whole-text path then reads the whole text again, finds the same problem and words it, so
 //! messages never depend on this module.
 //!
 //! Why a piece gives alone what it gives inside the whole text. A cut is made only before a line that
@@ -18,10 +18,10 @@
 //! or a flow collection spanning lines: then the piece before the cut ends inside it and does not
 //! parse. A piece starts at the beginning of a line, so columns, and with them indentation, mean the
 //! same in the piece as in the whole text. Texts with document markers (`---`, `...`) after the first
-//! line are left to the careful path, since a piece could then be one document where the whole text is
+//! line are left to the whole-text path, since a piece could then be one document where the whole text is
 //! several; so are texts that may hold anchors, since an alias in one piece may name an anchor in
 //! another. Without anchors there are no aliases, so the text holds no more values than it has bytes,
-//! and the careful path's check of alias expansion cannot fail: it is not repeated here.
+//! and the whole-text path's check of alias expansion cannot fail: it is not repeated here.
 //!
 //! Why reading the parts apart gives the whole document. `openapiv3` reads a struct field from that
 //! field's value alone, so `components` read alone, and set, is what reading the whole mapping gives.
@@ -30,8 +30,6 @@
 //! same `Paths`. The tests compare both paths on every fixture and on Clerk's documents.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use openapiv3::{Components, OpenAPI, Paths};
 use serde_yaml::{Mapping, Value};
@@ -43,29 +41,25 @@ pub(super) const MIN_BYTES: usize = 128 * 1024;
 /// (`components`, all schemas, is never cut, and costs more per byte than `paths`).
 const PIECES_PER_THREAD: usize = 4;
 
-/// Stack of each worker thread, as much as a main thread gets: parsing recurses as deep as the
-/// document nests.
-const WORKER_STACK: usize = 8 << 20;
-
 /// Where the mapping parsed from a piece belongs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Place {
+enum Section {
     /// Entries of the top-level mapping.
     Top,
     /// Entries of `paths`, continuing the previous piece's.
     Paths,
 }
 
-/// Loads `text` on up to `threads` threads, or returns `None` to leave it to the careful path.
+/// Loads `text` on up to `threads` threads, or returns `None` to leave it to the whole-text path.
 pub(super) fn load(text: &str, threads: usize) -> Option<OpenAPI> {
     if threads < 2 || text.len() < MIN_BYTES {
         return None;
     }
-    load_in(text, threads, threads * PIECES_PER_THREAD)
+    load_pieces(text, threads, threads * PIECES_PER_THREAD)
 }
 
 /// Loads `text` cut into about `pieces` pieces, on up to `threads` threads.
-pub(super) fn load_in(text: &str, threads: usize, pieces: usize) -> Option<OpenAPI> {
+pub(super) fn load_pieces(text: &str, threads: usize, pieces: usize) -> Option<OpenAPI> {
     if may_hold_anchors(text) {
         return None;
     }
@@ -73,7 +67,7 @@ pub(super) fn load_in(text: &str, threads: usize, pieces: usize) -> Option<OpenA
     // The largest pieces first, so that the threads finish together.
     let mut order: Vec<usize> = (0..pieces.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(pieces[i].1.len()));
-    let parts = on_threads(
+    let parts = crate::parallel::on_threads(
         threads,
         order.iter().map(|&i| (i, pieces[i])).collect(),
         |(place, text)| read(place, check(place, text)?),
@@ -96,13 +90,13 @@ fn may_hold_anchors(text: &str) -> bool {
 }
 
 /// Cuts `text` into about `count` pieces of about equal size, at lines where a cut is safe.
-fn cut(text: &str, count: usize) -> Option<Vec<(Place, &str)>> {
+fn cut(text: &str, count: usize) -> Option<Vec<(Section, &str)>> {
     let finder = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes());
     if finder("\n---").is_some() || finder("\n...").is_some() {
         return None;
     }
     let lines = Lines::scan(text)?;
-    let mut cuts: Vec<(usize, Place)> = Vec::new();
+    let mut cuts: Vec<(usize, Section)> = Vec::new();
     for i in 1..count {
         let target = text.len() * i / count;
         // The candidates are sorted: the nearest is at the insertion point or just before it.
@@ -117,15 +111,15 @@ fn cut(text: &str, count: usize) -> Option<Vec<(Place, &str)>> {
         cuts.push(*nearest);
     }
     // A piece that starts inside `paths` must end where `paths` ends.
-    if cuts.iter().any(|&(_, place)| place == Place::Paths)
+    if cuts.iter().any(|&(_, place)| place == Section::Paths)
         && let Some(end) = lines.paths_end
     {
-        cuts.push((end, Place::Top));
+        cuts.push((end, Section::Top));
     }
     cuts.sort_unstable_by_key(|&(offset, _)| offset);
     cuts.dedup_by_key(|&mut (offset, _)| offset);
     let mut pieces = Vec::with_capacity(cuts.len() + 1);
-    let (mut start, mut place) = (0, Place::Top);
+    let (mut start, mut place) = (0, Section::Top);
     for (offset, next) in cuts {
         pieces.push((place, &text[start..offset]));
         (start, place) = (offset, next);
@@ -137,7 +131,7 @@ fn cut(text: &str, count: usize) -> Option<Vec<(Place, &str)>> {
 /// What one pass over the starts of lines finds: where the text may be cut.
 struct Lines {
     /// Offsets of the lines that may start a piece, sorted, with where their piece belongs.
-    candidates: Vec<(usize, Place)>,
+    candidates: Vec<(usize, Section)>,
     /// Offset of the first top-level key after `paths`, if any.
     paths_end: Option<usize>,
 }
@@ -165,7 +159,7 @@ impl Lines {
                         paths_end = Some(start);
                     }
                     if start > 0 {
-                        candidates.push((start, Place::Top));
+                        candidates.push((start, Section::Top));
                     }
                     if line.trim_ascii_end() == b"paths:" {
                         if seen_paths {
@@ -181,7 +175,7 @@ impl Lines {
                         if line.get(column) == Some(&b'/')
                             && line[..column].iter().all(|&b| b == b' ') =>
                     {
-                        candidates.push((start, Place::Paths));
+                        candidates.push((start, Section::Paths));
                     }
                     Some(None) => {
                         let indent = line.iter().take_while(|&&b| b == b' ').count();
@@ -210,66 +204,9 @@ impl Lines {
     }
 }
 
-/// Runs `work` on every item, in the order given, on up to `threads` threads, and returns the
-/// results in the order of the items' indices; `None` as soon as one gives `None`.
-fn on_threads<T: Send, R: Send>(
-    threads: usize,
-    items: Vec<(usize, T)>,
-    work: impl Fn(T) -> Option<R> + Sync,
-) -> Option<Vec<R>> {
-    let count = items.len();
-    let items: Vec<Mutex<Option<(usize, T)>>> = items
-        .into_iter()
-        .map(|item| Mutex::new(Some(item)))
-        .collect();
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let run = || {
-        let mut done = Vec::new();
-        while !failed.load(Ordering::Relaxed) {
-            let Some(slot) = items.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                break;
-            };
-            let Some((index, item)) = slot.lock().ok().and_then(|mut slot| slot.take()) else {
-                break;
-            };
-            match work(item) {
-                Some(result) => done.push((index, result)),
-                None => failed.store(true, Ordering::Relaxed),
-            }
-        }
-        done
-    };
-    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(count).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (1..threads.min(count))
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, run)
-                    .ok()
-            })
-            .collect();
-        let mut done = run();
-        for worker in workers {
-            match worker.join() {
-                Ok(theirs) => done.extend(theirs),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        for (index, result) in done {
-            results[index] = Some(result);
-        }
-    });
-    if failed.load(Ordering::Relaxed) {
-        return None;
-    }
-    results.into_iter().collect()
-}
-
-/// Parses one piece and checks it as the careful path checks the whole text, in the same order:
+/// Parses one piece and checks it as the whole-text path checks the whole text, in the same order:
 /// depth, merge keys, schemas and numbers.
-fn check(place: Place, text: &str) -> Option<Mapping> {
+fn check(place: Section, text: &str) -> Option<Mapping> {
     let Ok(Value::Mapping(entries)) = serde_yaml::from_str::<Value>(text) else {
         return None;
     };
@@ -282,8 +219,8 @@ fn check(place: Place, text: &str) -> Option<Mapping> {
     }
     let mut value = Value::Mapping(entries);
     let (depth, pointer, via) = match place {
-        Place::Top => (0, "", None),
-        Place::Paths => (1, "/paths", Some("paths")),
+        Section::Top => (0, "", None),
+        Section::Paths => (1, "/paths", Some("paths")),
     };
     if !super::within_depth(&value, depth) {
         return None;
@@ -296,7 +233,7 @@ fn check(place: Place, text: &str) -> Option<Mapping> {
     }
 }
 
-/// Checks the top-level keys of all pieces together as the careful path checks the whole mapping: no
+/// Checks the top-level keys of all pieces together as the whole-text path checks the whole mapping: no
 /// top-level key and no path given twice (the whole text would not parse), and the OpenAPI version.
 fn check_keys(parts: &[Part]) -> Option<()> {
     let mut top: HashSet<&Value> = HashSet::new();
@@ -339,7 +276,7 @@ struct Part {
 }
 
 /// Reads a checked piece's part of `paths` and `components`.
-fn read(place: Place, entries: Mapping) -> Option<Part> {
+fn read(place: Section, entries: Mapping) -> Option<Part> {
     let mut part = Part {
         rest: Mapping::new(),
         path_keys: Vec::new(),
@@ -348,11 +285,11 @@ fn read(place: Place, entries: Mapping) -> Option<Part> {
         components: None,
     };
     match place {
-        Place::Paths => {
+        Section::Paths => {
             part.path_keys = entries.keys().cloned().collect();
             part.paths = Some(serde_yaml::from_value(Value::Mapping(entries)).ok()?);
         }
-        Place::Top => {
+        Section::Top => {
             for (key, value) in entries {
                 match key.as_str() {
                     Some("swagger" | "openapi") => {
@@ -380,7 +317,7 @@ fn read(place: Place, entries: Mapping) -> Option<Part> {
     Some(part)
 }
 
-/// Puts the parts together: the rest of the top-level mapping is read as the careful path reads it,
+/// Puts the parts together: the rest of the top-level mapping is read as the whole-text path reads it,
 /// then `paths` (its runs joined in order) and `components` are set.
 fn assemble(parts: Vec<Part>) -> Option<OpenAPI> {
     let mut top = Mapping::new();
@@ -415,23 +352,25 @@ fn assemble(parts: Vec<Part>) -> Option<OpenAPI> {
 mod tests {
     use super::*;
 
-    /// Every way of cutting `text` either gives up or reads what the careful path reads; returns how
+    /// Every way of cutting `text` either gives up or reads what the whole-text path reads; returns how
     /// many ways read it.
     fn agrees(name: &str, text: &str) -> usize {
-        let careful = super::super::careful(name, text);
+        let whole = super::super::load_whole(name, text);
         let mut read = 0;
         for pieces in 2..=12 {
-            match (load_in(text, 2, pieces), &careful) {
+            match (load_pieces(text, 2, pieces), &whole) {
                 (None, _) => {}
-                (Some(split), Ok(careful)) => {
+                (Some(split), Ok(whole)) => {
                     assert!(
-                        split == *careful,
-                        "{name} cut in {pieces}: not what the careful path reads"
+                        split == *whole,
+                        "{name} cut in {pieces}: not what the whole-text path reads"
                     );
                     read += 1;
                 }
                 (Some(_), Err(error)) => {
-                    panic!("{name} cut in {pieces}: read, but the careful path refuses it: {error}")
+                    panic!(
+                        "{name} cut in {pieces}: read, but the whole-text path refuses it: {error}"
+                    )
                 }
             }
         }

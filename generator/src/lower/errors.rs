@@ -10,12 +10,12 @@ use openapiv3::{AdditionalProperties, ReferenceOr, Schema, StatusCode};
 use super::view::view;
 use super::{Lowerer, SchemaLike, pick_json};
 use crate::error::{Error, pointer_token};
-use crate::ir::{Example, RuntimeType, TypeRef};
+use crate::ir::{RuntimeType, TypeRef, TypedExample};
 use crate::select::SelectedOperation;
 
 /// What a place in an error answer decodes into in the runtime's error model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Place {
+enum AnswerPart {
     /// The whole answer: `ClerkErrors`.
     Errors,
     /// `errors`: a list of `ClerkError`.
@@ -28,36 +28,36 @@ enum Place {
     Any,
 }
 
-impl Place {
+impl AnswerPart {
     fn ty(self) -> TypeRef {
         match self {
-            Place::Errors => TypeRef::Runtime(RuntimeType::ClerkErrors),
-            Place::List => TypeRef::Vec(Box::new(TypeRef::Runtime(RuntimeType::ClerkError))),
-            Place::Error => TypeRef::Runtime(RuntimeType::ClerkError),
-            Place::Text => TypeRef::String,
-            Place::Any => TypeRef::Json,
+            AnswerPart::Errors => TypeRef::Runtime(RuntimeType::ClerkErrors),
+            AnswerPart::List => TypeRef::Vec(Box::new(TypeRef::Runtime(RuntimeType::ClerkError))),
+            AnswerPart::Error => TypeRef::Runtime(RuntimeType::ClerkError),
+            AnswerPart::Text => TypeRef::String,
+            AnswerPart::Any => TypeRef::Json,
         }
     }
 
     /// Where the member `name` of an object at this place goes, if the runtime keeps it. A member
     /// the runtime does not keep has no type to check its example against, so it is left out (and
     /// `cargo xtask verify` counts it as not round-tripped).
-    fn member(self, name: &str) -> Option<Place> {
+    fn member(self, name: &str) -> Option<AnswerPart> {
         match (self, name) {
-            (Place::Errors, "errors") => Some(Place::List),
-            (Place::Errors | Place::Error, "meta") => Some(Place::Any),
-            (Place::Errors, "clerk_trace_id") => Some(Place::Text),
-            (Place::Error, "code" | "message" | "long_message") => Some(Place::Text),
-            (Place::Any, _) => Some(Place::Any),
+            (AnswerPart::Errors, "errors") => Some(AnswerPart::List),
+            (AnswerPart::Errors | AnswerPart::Error, "meta") => Some(AnswerPart::Any),
+            (AnswerPart::Errors, "clerk_trace_id") => Some(AnswerPart::Text),
+            (AnswerPart::Error, "code" | "message" | "long_message") => Some(AnswerPart::Text),
+            (AnswerPart::Any, _) => Some(AnswerPart::Any),
             _ => None,
         }
     }
 
     /// Where the items of a list at this place go.
-    fn items(self) -> Option<Place> {
+    fn items(self) -> Option<AnswerPart> {
         match self {
-            Place::List => Some(Place::Error),
-            Place::Any => Some(Place::Any),
+            AnswerPart::List => Some(AnswerPart::Error),
+            AnswerPart::Any => Some(AnswerPart::Any),
             _ => None,
         }
     }
@@ -67,7 +67,7 @@ impl Place {
 struct Visit<'a> {
     schema: &'a Schema,
     pointer: String,
-    place: Place,
+    place: AnswerPart,
 }
 
 impl<'a> Lowerer<'a> {
@@ -105,7 +105,7 @@ impl<'a> Lowerer<'a> {
             visits.push(Visit {
                 schema,
                 pointer,
-                place: Place::Errors,
+                place: AnswerPart::Errors,
             });
         }
         self.walk_errors(visits)
@@ -115,7 +115,7 @@ impl<'a> Lowerer<'a> {
     /// list of visits rather than recursion, and each component schema visited once per place, so
     /// that neither deep nor cyclic documents can exhaust the stack or loop.
     fn walk_errors(&mut self, mut visits: Vec<Visit<'a>>) -> Result<(), Error> {
-        let mut seen: BTreeSet<(String, Place)> = BTreeSet::new();
+        let mut seen: BTreeSet<(String, AnswerPart)> = BTreeSet::new();
         while let Some(Visit {
             schema,
             pointer,
@@ -130,7 +130,7 @@ impl<'a> Lowerer<'a> {
             {
                 self.examples.insert(
                     pointer.clone(),
-                    Example {
+                    TypedExample {
                         pointer: pointer.clone(),
                         ty: place.ty(),
                         nullable: schema.schema_data.nullable,
@@ -164,10 +164,11 @@ impl<'a> Lowerer<'a> {
             if let (Some(items), Some(inner)) = (v.items, place.items()) {
                 visits.push(self.visit(items, format!("{pointer}/items"), inner)?);
             }
-            if let (Some(AdditionalProperties::Schema(values)), Place::Any) = (v.additional, place)
+            if let (Some(AdditionalProperties::Schema(values)), AnswerPart::Any) =
+                (v.additional, place)
             {
                 let at = format!("{pointer}/additionalProperties");
-                visits.push(self.visit(values.as_ref(), at, Place::Any)?);
+                visits.push(self.visit(values.as_ref(), at, AnswerPart::Any)?);
             }
         }
         Ok(())
@@ -178,7 +179,7 @@ impl<'a> Lowerer<'a> {
         &self,
         schema: &'a ReferenceOr<S>,
         pointer: String,
-        place: Place,
+        place: AnswerPart,
     ) -> Result<Visit<'a>, Error> {
         let (schema, pointer) = self.resolve(schema, &pointer)?;
         Ok(Visit {

@@ -134,9 +134,11 @@ impl<'a> Lowerer<'a> {
                 })
                 .collect();
             let keyword = if one_of { "oneOf" } else { "anyOf" };
-            parts
-                .alternatives
-                .push((one_of, sets, format!("{pointer}/{keyword}")));
+            parts.alternatives.push(RequiredSets {
+                exactly_one: one_of,
+                sets,
+                pointer: format!("{pointer}/{keyword}"),
+            });
         }
         if let Some(additional) = v.additional
             && !matches!(additional, AdditionalProperties::Any(false))
@@ -239,9 +241,10 @@ impl<'a> Lowerer<'a> {
         let alternatives = parts
             .alternatives
             .iter()
-            .map(|(exactly_one, sets, _)| Alternatives {
-                exactly_one: *exactly_one,
-                sets: sets
+            .map(|rule| Alternatives {
+                exactly_one: rule.exactly_one,
+                sets: rule
+                    .sets
                     .iter()
                     .map(|set| {
                         set.iter()

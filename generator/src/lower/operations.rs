@@ -1,4 +1,5 @@
-//! Operations: parameters, request bodies and path templates of one operation → [`crate::ir::Operation`].
+//! Operations: request bodies and path templates of one operation → [`crate::ir::Operation`]; its
+//! parameters are in `parameters.rs`.
 
 use super::*;
 
@@ -8,7 +9,7 @@ impl<'a> Lowerer<'a> {
         if self.type_names.contains(&name) {
             return Err(self.error(
                 ErrorKind::NameCollision,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!("the parameter struct `{name}` of operation {} collides with another type of that name", op.id),
             ));
         }
@@ -27,25 +28,10 @@ impl<'a> Lowerer<'a> {
 
     // ----- operations -------------------------------------------------------------------------
 
-    // ----- operations -------------------------------------------------------------------------
-
     pub(super) fn operation(&mut self, op: &SelectedOperation<'a>) -> Result<Operation, Error> {
         let o = op.operation;
-        let method_base = match o.extensions.get(NAME_OVERRIDE_EXTENSION) {
-            Some(serde_json::Value::String(name)) => name.as_str(),
-            Some(other) => {
-                return Err(self.error(
-                    ErrorKind::WrongType,
-                    format!("{}/{NAME_OVERRIDE_EXTENSION}", op.pointer),
-                    format!(
-                        "expected a string, found {}",
-                        crate::select::json_kind(other)
-                    ),
-                ));
-            }
-            None => op.id,
-        };
-        let method_name = naming::snake(method_base);
+        let method_base = name_override(self.file, &op.pointer, &o.extensions)?;
+        let method_name = naming::snake(method_base.as_deref().unwrap_or(op.id));
         let params_name = self.params_names.get(op.id).cloned().unwrap_or_default();
 
         let mut scope = Scope::default();
@@ -107,7 +93,7 @@ impl<'a> Lowerer<'a> {
             if let Some(value) = &data.example {
                 self.examples.insert(
                     param.pointer.clone(),
-                    crate::ir::Example {
+                    crate::ir::TypedExample {
                         pointer: param.pointer.clone(),
                         ty: ty.clone(),
                         nullable,
@@ -204,8 +190,8 @@ impl<'a> Lowerer<'a> {
                         ty,
                     });
                 }
-                for (exactly_one, sets, pointer) in &object.alternatives {
-                    alternatives.push(self.alternatives(*exactly_one, sets, &by_wire, pointer)?);
+                for rule in &object.alternatives {
+                    alternatives.push(self.alternatives(rule, &by_wire)?);
                 }
                 match kind {
                     MediaKind::Multipart => Body::Multipart,
@@ -394,7 +380,8 @@ impl<'a> Lowerer<'a> {
         list: bool,
     ) -> Result<(), Error> {
         let mut seen = BTreeSet::new();
-        let Some((kind, at)) = self.not_simple(schema, pointer, list, false, &mut seen)? else {
+        let Some((kind, at)) = self.without_text_form(schema, pointer, list, false, &mut seen)?
+        else {
             return Ok(());
         };
         let allowed = if list {
@@ -411,7 +398,7 @@ impl<'a> Lowerer<'a> {
 
     /// What keeps a schema from having a text form, and where; `None` when it has one. Schemas
     /// that stand for another (an `allOf` or `oneOf` of one) are followed.
-    pub(super) fn not_simple<S: SchemaLike>(
+    pub(super) fn without_text_form<S: SchemaLike>(
         &self,
         schema: &'a ReferenceOr<S>,
         pointer: &str,
@@ -433,7 +420,7 @@ impl<'a> Lowerer<'a> {
             Shape::StringEnum => return Ok(None),
             Shape::Alias(member, keyword) => {
                 let at = format!("{at}/{keyword}/0");
-                return self.not_simple(member, &at, list, item, seen);
+                return self.without_text_form(member, &at, list, item, seen);
             }
             Shape::Value => match v.typ {
                 Some("string") if v.format != Format::Binary => return Ok(None),
@@ -441,7 +428,7 @@ impl<'a> Lowerer<'a> {
                 Some("array") if list => match v.items {
                     Some(items) => {
                         let at = format!("{at}/items");
-                        return self.not_simple(items, &at, false, true, seen);
+                        return self.without_text_form(items, &at, false, true, seen);
                     }
                     None => "a list of any values",
                 },
@@ -460,11 +447,10 @@ impl<'a> Lowerer<'a> {
     /// The rule of `oneOf`/`anyOf` branches that only list `required` body members, by field.
     pub(super) fn alternatives(
         &self,
-        exactly_one: bool,
-        sets: &[Vec<&'a str>],
+        rule: &RequiredSets<'a>,
         fields: &BTreeMap<&str, String>,
-        pointer: &str,
     ) -> Result<Alternatives, Error> {
+        let (exactly_one, sets, pointer) = (rule.exactly_one, &rule.sets, rule.pointer.as_str());
         let mut named = Vec::new();
         for set in sets {
             let mut names = Vec::new();
@@ -489,109 +475,6 @@ impl<'a> Lowerer<'a> {
             exactly_one,
             sets: named,
         })
-    }
-
-    /// Path-item and operation parameters merged (the operation's win), path first, then query,
-    /// then header.
-    pub(super) fn parameters(
-        &self,
-        op: &SelectedOperation<'a>,
-    ) -> Result<Vec<ParamRef<'a>>, Error> {
-        let mut merged: Vec<ParamRef<'a>> = Vec::new();
-        let path_item_pointer = op.pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
-        let lists = [
-            (
-                op.path_parameters,
-                format!("{path_item_pointer}/parameters"),
-            ),
-            (
-                &op.operation.parameters[..],
-                format!("{}/parameters", op.pointer),
-            ),
-        ];
-        for (list, base) in lists {
-            for (index, parameter) in list.iter().enumerate() {
-                let pointer = format!("{base}/{index}");
-                let (parameter, pointer) = self.resolve_parameter(parameter, pointer)?;
-                let (location, data, joined) = match parameter {
-                    Parameter::Path { parameter_data, .. } => {
-                        (Location::Path, parameter_data, None)
-                    }
-                    Parameter::Query {
-                        parameter_data,
-                        style,
-                        ..
-                    } => {
-                        // An exploded list is one pair per element whatever the style; a
-                        // `deepObject` is for objects, which query values never are.
-                        let explode = parameter_data.explode.unwrap_or(true);
-                        let joined = match style {
-                            QueryStyle::Form if !explode => Some(','),
-                            QueryStyle::SpaceDelimited if !explode => Some(' '),
-                            QueryStyle::PipeDelimited if !explode => Some('|'),
-                            QueryStyle::DeepObject if self.is_list(parameter_data)? => {
-                                return Err(self.error(
-                                    ErrorKind::Unsupported,
-                                    pointer,
-                                    format!(
-                                        "query parameter `{}` is a list with `style: deepObject`, which is for objects",
-                                        parameter_data.name
-                                    ),
-                                ));
-                            }
-                            _ => None,
-                        };
-                        (Location::Query, parameter_data, joined)
-                    }
-                    Parameter::Header { parameter_data, .. } => {
-                        let lower = parameter_data.name.to_ascii_lowercase();
-                        if IGNORED_HEADERS.contains(&lower.as_str()) {
-                            continue;
-                        }
-                        (Location::Header, parameter_data, None)
-                    }
-                    Parameter::Cookie { parameter_data, .. } => {
-                        return Err(self.error(
-                            ErrorKind::Unsupported,
-                            pointer,
-                            format!(
-                                "cookie parameters (`{}`) are not supported",
-                                parameter_data.name
-                            ),
-                        ));
-                    }
-                };
-                merged.retain(|p| !(p.location == location && p.data.name == data.name));
-                merged.push(ParamRef {
-                    location,
-                    data,
-                    pointer,
-                    joined,
-                });
-            }
-        }
-        merged.sort_by_key(|p| p.location);
-        Ok(merged)
-    }
-
-    /// Whether a parameter's schema is a list.
-    pub(super) fn is_list(&self, data: &'a openapiv3::ParameterData) -> Result<bool, Error> {
-        match &data.format {
-            ParameterSchemaOrContent::Schema(schema) => {
-                let (resolved, _) = self.resolve(schema, "")?;
-                Ok(view(resolved).typ == Some("array"))
-            }
-            ParameterSchemaOrContent::Content(_) => Ok(false),
-        }
-    }
-
-    pub(super) fn resolve_parameter(
-        &self,
-        parameter: &'a ReferenceOr<Parameter>,
-        pointer: String,
-    ) -> Result<(&'a Parameter, String), Error> {
-        self.follow(parameter, pointer, "parameters", |c| &c.parameters)
-            .map(|(parameter, pointer, _)| (parameter, pointer))
     }
 
     pub(super) fn request_body(
@@ -623,7 +506,7 @@ impl<'a> Lowerer<'a> {
             let Some(close) = after.find('}') else {
                 return Err(self.error(
                     ErrorKind::UndeclaredPathParameter,
-                    format!("operation {}", op.id),
+                    ErrorLocation::Operation(op.id.to_owned()),
                     format!("the path `{}` has a `{{` without a matching `}}`", op.path),
                 ));
             };
@@ -631,7 +514,7 @@ impl<'a> Lowerer<'a> {
             let Some(field) = path_fields.get(name) else {
                 return Err(self.error(
                     ErrorKind::UndeclaredPathParameter,
-                    format!("operation {}", op.id),
+                    ErrorLocation::Operation(op.id.to_owned()),
                     format!("the path `{}` names `{{{name}}}`, but the operation declares no path parameter `{name}`", op.path),
                 ));
             };
@@ -645,7 +528,7 @@ impl<'a> Lowerer<'a> {
         if rest.contains('}') {
             return Err(self.error(
                 ErrorKind::UndeclaredPathParameter,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!("the path `{}` has a `}}` without a matching `{{`", op.path),
             ));
         }
@@ -655,7 +538,7 @@ impl<'a> Lowerer<'a> {
         if let Some(unused) = path_fields.keys().find(|name| !used.contains(*name)) {
             return Err(self.error(
                 ErrorKind::UndeclaredPathParameter,
-                format!("operation {}", op.id),
+                ErrorLocation::Operation(op.id.to_owned()),
                 format!(
                     "path parameter `{unused}` is declared but the path `{}` does not use it",
                     op.path

@@ -37,37 +37,54 @@ impl<'a> Lowerer<'a> {
         section: &str,
         components: impl Fn(&'a Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
     ) -> Result<(&'a T, String, Option<&'a str>), Error> {
-        let mut current = item;
-        let mut pointer = pointer;
-        let mut component = None;
+        match item {
+            ReferenceOr::Item(item) => Ok((item, pointer, None)),
+            ReferenceOr::Reference { reference } => {
+                let (item, pointer, name) =
+                    self.follow_ref(reference, pointer, section, components)?;
+                Ok((item, pointer, Some(name)))
+            }
+        }
+    }
+
+    /// The one loop that chases `$ref`s: follows `reference`, written at `pointer`, through
+    /// components of `section` until one is not a reference. Returns that item, where it is
+    /// written and its component name; a reference that points at nothing or comes back to a
+    /// component already passed is an error at the place that holds it.
+    fn follow_ref<T>(
+        &self,
+        reference: &str,
+        mut pointer: String,
+        section: &str,
+        components: impl Fn(&'a Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+    ) -> Result<(&'a T, String, &'a str), Error> {
+        let mut reference = reference;
         let mut seen = BTreeSet::new();
         loop {
-            match current {
-                ReferenceOr::Item(item) => return Ok((item, pointer, component)),
-                ReferenceOr::Reference { reference } => {
-                    let name = self.component_name(reference, section, &pointer)?;
-                    if !seen.insert(name) {
-                        return Err(self.error(
-                            ErrorKind::RefCycle,
-                            pointer,
-                            format!("`$ref: {reference}` leads back to itself"),
-                        ));
-                    }
-                    current = self
-                        .doc
-                        .components
-                        .as_ref()
-                        .and_then(|c| components(c).get(name))
-                        .ok_or_else(|| {
-                            self.error(
-                                ErrorKind::DanglingRef,
-                                pointer.clone(),
-                                format!("`$ref: {reference}` points at nothing"),
-                            )
-                        })?;
-                    pointer = format!("/components/{section}/{}", pointer_token(name));
-                    component = Some(name);
-                }
+            let name = self.component_name(reference, section, &pointer)?;
+            if !seen.insert(name.to_owned()) {
+                return Err(self.error(
+                    ErrorKind::RefCycle,
+                    pointer,
+                    format!("`$ref: {reference}` leads back to itself"),
+                ));
+            }
+            let Some((key, item)) = self
+                .doc
+                .components
+                .as_ref()
+                .and_then(|c| components(c).get_key_value(name))
+            else {
+                return Err(self.error(
+                    ErrorKind::DanglingRef,
+                    pointer,
+                    format!("`$ref: {reference}` points at nothing"),
+                ));
+            };
+            pointer = format!("/components/{section}/{}", pointer_token(key));
+            match item {
+                ReferenceOr::Item(item) => return Ok((item, pointer, key.as_str())),
+                ReferenceOr::Reference { reference: next } => reference = next,
             }
         }
     }
@@ -78,30 +95,9 @@ impl<'a> Lowerer<'a> {
         reference: &str,
         pointer: &str,
     ) -> Result<(&'a str, &'a Schema), Error> {
-        let schemas = self.doc.components.as_ref().map(|c| &c.schemas);
-        let mut reference = reference;
-        let mut seen = BTreeSet::new();
-        loop {
-            let name = self.component_name(reference, "schemas", pointer)?;
-            let Some((key, schema)) = schemas.and_then(|s| s.get_key_value(name)) else {
-                return Err(self.error(
-                    ErrorKind::DanglingRef,
-                    pointer,
-                    format!("`$ref: {reference}` points at nothing"),
-                ));
-            };
-            if !seen.insert(name) {
-                return Err(self.error(
-                    ErrorKind::RefCycle,
-                    pointer,
-                    format!("`$ref: {reference}` leads back to itself"),
-                ));
-            }
-            match schema {
-                ReferenceOr::Item(schema) => return Ok((key.as_str(), schema)),
-                ReferenceOr::Reference { reference: next } => reference = next,
-            }
-        }
+        let (schema, _, name) =
+            self.follow_ref(reference, pointer.to_owned(), "schemas", |c| &c.schemas)?;
+        Ok((name, schema))
     }
 
     /// Resolves a schema that may be a `$ref`, with the pointer of where it is defined.

@@ -52,7 +52,7 @@ impl<'a> Lowerer<'a> {
         if let Some(value) = &schema.schema_data.example {
             self.examples.insert(
                 pointer.to_owned(),
-                crate::ir::Example {
+                crate::ir::TypedExample {
                     pointer: pointer.to_owned(),
                     ty: ty.clone(),
                     nullable,

@@ -62,11 +62,9 @@ impl crate::ClientBuilder {
     }
 }
 impl crate::Client {
-    /// The `OAuth` operations.
     pub fn o_auth(&self) -> o_auth::OAuth<'_> {
         o_auth::OAuth::new(self)
     }
-    /// The `Sessions` operations.
     pub fn sessions(&self) -> sessions::Sessions<'_> {
         sessions::Sessions::new(self)
     }

@@ -8,95 +8,50 @@ pub mod types;
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)]
 pub enum WebhookEvent {
-    /// `email.created`
     EmailCreated(types::EmailCreatedEvent),
-    /// `organization.created`
     OrganizationCreated(types::OrganizationCreatedEvent),
-    /// `organization.deleted`
     OrganizationDeleted(types::OrganizationDeletedEvent),
-    /// `organization.updated`
     OrganizationUpdated(types::OrganizationUpdatedEvent),
-    /// `organizationDomain.created`
     OrganizationDomainCreated(types::OrganizationDomainCreatedEvent),
-    /// `organizationDomain.deleted`
     OrganizationDomainDeleted(types::OrganizationDomainDeletedEvent),
-    /// `organizationDomain.updated`
     OrganizationDomainUpdated(types::OrganizationDomainUpdatedEvent),
-    /// `organizationInvitation.accepted`
     OrganizationInvitationAccepted(types::OrganizationInvitationAcceptedEvent),
-    /// `organizationInvitation.created`
     OrganizationInvitationCreated(types::OrganizationInvitationCreatedEvent),
-    /// `organizationInvitation.revoked`
     OrganizationInvitationRevoked(types::OrganizationInvitationRevokedEvent),
-    /// `organizationMembership.created`
     OrganizationMembershipCreated(types::OrganizationMembershipCreatedEvent),
-    /// `organizationMembership.deleted`
     OrganizationMembershipDeleted(types::OrganizationMembershipDeletedEvent),
-    /// `organizationMembership.updated`
     OrganizationMembershipUpdated(types::OrganizationMembershipUpdatedEvent),
-    /// `paymentAttempt.created`
     PaymentAttemptCreated(types::PaymentAttemptCreatedEvent),
-    /// `paymentAttempt.updated`
     PaymentAttemptUpdated(types::PaymentAttemptUpdatedEvent),
-    /// `permission.created`
     PermissionCreated(types::PermissionCreatedEvent),
-    /// `permission.deleted`
     PermissionDeleted(types::PermissionDeletedEvent),
-    /// `permission.updated`
     PermissionUpdated(types::PermissionUpdatedEvent),
-    /// `role.created`
     RoleCreated(types::RoleCreatedEvent),
-    /// `role.deleted`
     RoleDeleted(types::RoleDeletedEvent),
-    /// `role.updated`
     RoleUpdated(types::RoleUpdatedEvent),
-    /// `session.created`
     SessionCreated(types::SessionCreatedEvent),
-    /// `session.ended`
     SessionEnded(types::SessionEndedEvent),
-    /// `session.pending`
     SessionPending(types::SessionPendingEvent),
-    /// `session.removed`
     SessionRemoved(types::SessionRemovedEvent),
-    /// `session.revoked`
     SessionRevoked(types::SessionRevokedEvent),
-    /// `sms.created`
     SmsCreated(types::SmsCreatedEvent),
-    /// `subscription.active`
     SubscriptionActive(types::SubscriptionActiveEvent),
-    /// `subscription.created`
     SubscriptionCreated(types::SubscriptionCreatedEvent),
-    /// `subscription.pastDue`
     SubscriptionPastDue(types::SubscriptionPastDueEvent),
-    /// `subscription.updated`
     SubscriptionUpdated(types::SubscriptionUpdatedEvent),
-    /// `subscriptionItem.abandoned`
     SubscriptionItemAbandoned(types::SubscriptionItemAbandonedEvent),
-    /// `subscriptionItem.active`
     SubscriptionItemActive(types::SubscriptionItemActiveEvent),
-    /// `subscriptionItem.canceled`
     SubscriptionItemCanceled(types::SubscriptionItemCanceledEvent),
-    /// `subscriptionItem.ended`
     SubscriptionItemEnded(types::SubscriptionItemEndedEvent),
-    /// `subscriptionItem.freeTrialEnding`
     SubscriptionItemFreeTrialEnding(types::SubscriptionItemFreeTrialEndingEvent),
-    /// `subscriptionItem.incomplete`
     SubscriptionItemIncomplete(types::SubscriptionItemIncompleteEvent),
-    /// `subscriptionItem.pastDue`
     SubscriptionItemPastDue(types::SubscriptionItemPastDueEvent),
-    /// `subscriptionItem.upcoming`
     SubscriptionItemUpcoming(types::SubscriptionItemUpcomingEvent),
-    /// `subscriptionItem.updated`
     SubscriptionItemUpdated(types::SubscriptionItemUpdatedEvent),
-    /// `user.created`
     UserCreated(types::UserCreatedEvent),
-    /// `user.deleted`
     UserDeleted(types::UserDeletedEvent),
-    /// `user.updated`
     UserUpdated(types::UserUpdatedEvent),
-    /// `waitlistEntry.created`
     WaitlistEntryCreated(types::WaitlistEntryCreatedEvent),
-    /// `waitlistEntry.updated`
     WaitlistEntryUpdated(types::WaitlistEntryUpdatedEvent),
     /// An event of a type this version does not list, kept as sent.
     Unknown(::serde_json::Value),
