@@ -13,9 +13,11 @@ mod process;
 
 use crate::verify::{self, VerifyCrate};
 use crate::workspace;
+use figures::figures;
 use generator::{Selection, Source};
 use process::time_process;
 
+mod figures;
 mod m2m;
 mod webhooks;
 
@@ -521,19 +523,7 @@ fn throughput(
         bail!("the throughput bench failed ({})", output.status);
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    let line = |key: &str| -> Result<(f64, f64, f64)> {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(&format!("{key}=")))
-            .with_context(|| format!("the throughput bench printed no `{key}`: {text}"))?;
-        let mut numbers = line
-            .split_whitespace()
-            .filter_map(|part| part.split_once('=')?.1.parse::<f64>().ok());
-        match (numbers.next(), numbers.next(), numbers.next()) {
-            (Some(median), Some(min), Some(max)) => Ok((median, min, max)),
-            _ => bail!("cannot read `{line}`"),
-        }
-    };
+    let line = |key: &str| figures(&text, "the throughput bench", key);
     let (client, client_min, client_max) = line("client_rps")?;
     let (by_hand, hand_min, hand_max) = line("reqwest_rps")?;
     let (ratio, ratio_min, ratio_max) = line("ratio")?;

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
 
+use super::figures::figures;
 use super::{Row, verdict};
 use crate::workspace::cargo;
 
@@ -36,20 +37,7 @@ pub(super) fn rows(root: &Path, rounds: usize, count: usize) -> Result<Vec<Row>>
         bail!("the machine_auth bench failed ({})", output.status);
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    // Each line reads `key=median min=… max=…`.
-    let figure = |key: &str| -> Result<(f64, f64, f64)> {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(&format!("{key}=")))
-            .with_context(|| format!("the machine_auth bench printed no `{key}`: {text}"))?;
-        let mut numbers = line
-            .split_whitespace()
-            .filter_map(|part| part.split_once('=')?.1.parse::<f64>().ok());
-        match (numbers.next(), numbers.next(), numbers.next()) {
-            (Some(median), Some(min), Some(max)) => Ok((median, min, max)),
-            _ => bail!("cannot read `{line}`"),
-        }
-    };
+    let figure = |key: &str| figures(&text, "the machine_auth bench", key);
     let micros = |(median, min, max): (f64, f64, f64)| {
         format!("{:.1} µs ({:.1}–{:.1})", median / 1e3, min / 1e3, max / 1e3)
     };

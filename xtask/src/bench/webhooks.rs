@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
 
+use super::figures::figures;
 use super::{Row, verdict};
 use crate::workspace::cargo;
 
@@ -36,19 +37,7 @@ pub(super) fn rows(root: &Path, rounds: usize, deliveries: usize) -> Result<Vec<
         bail!("the webhook comparison failed ({})", output.status);
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    let line = |key: &str| -> Result<(f64, f64, f64)> {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(&format!("{key}=")))
-            .with_context(|| format!("the webhook comparison printed no `{key}`: {text}"))?;
-        let mut numbers = line
-            .split_whitespace()
-            .filter_map(|part| part.split_once('=')?.1.parse::<f64>().ok());
-        match (numbers.next(), numbers.next(), numbers.next()) {
-            (Some(median), Some(min), Some(max)) => Ok((median, min, max)),
-            _ => bail!("cannot read `{line}`"),
-        }
-    };
+    let line = |key: &str| figures(&text, "the webhook comparison", key);
     let bytes = text
         .lines()
         .find_map(|l| l.strip_prefix("body_bytes="))
