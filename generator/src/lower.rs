@@ -60,7 +60,7 @@ use crate::ir::{
 };
 use crate::naming::{self, Scope};
 use crate::select::{SelectedOperation, SelectedWebhook};
-use media::{MediaKind, pick_body_media};
+use media::{MediaKind, pick_body_media, pick_json};
 use view::{Format, Shape, View, shape, view};
 
 /// The extension on an object schema listing required members that the service is known to leave
@@ -505,24 +505,6 @@ fn name_override(
     }
 }
 
-/// Chooses the JSON media type of a content map (`application/json`, or any `+json` type).
-fn pick_json(
-    content: &indexmap::IndexMap<String, openapiv3::MediaType>,
-) -> Option<(&str, &openapiv3::MediaType)> {
-    content
-        .iter()
-        .find(|(media, _)| {
-            let media = media
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            media == "application/json" || media.ends_with("+json")
-        })
-        .map(|(media, content)| (media.as_str(), content))
-}
-
 /// Turns a summary and a description into rustdoc lines that cannot break the build: code fences are
 /// marked `text` (rustdoc would compile them as Rust), and indentation is capped so that no
 /// paragraph turns into an indented code block.
@@ -572,24 +554,6 @@ fn nullable_in_place(ty: TypeRef, nullable: bool) -> TypeRef {
     } else {
         ty
     }
-}
-
-/// Chooses the content of the given media type (parameters such as `; charset` ignored).
-fn pick_media<'c>(
-    content: &'c indexmap::IndexMap<String, openapiv3::MediaType>,
-    wanted: &str,
-) -> Option<(&'c str, &'c openapiv3::MediaType)> {
-    content
-        .iter()
-        .find(|(media, _)| {
-            media
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case(wanted)
-        })
-        .map(|(media, content)| (media.as_str(), content))
 }
 
 /// The named type a value holds without an allocation in between, if any.

@@ -87,6 +87,42 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// Chooses the JSON media type of a content map (`application/json`, or any `+json` type).
+pub(super) fn pick_json(
+    content: &indexmap::IndexMap<String, openapiv3::MediaType>,
+) -> Option<(&str, &openapiv3::MediaType)> {
+    content
+        .iter()
+        .find(|(media, _)| {
+            let media = media
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            media == "application/json" || media.ends_with("+json")
+        })
+        .map(|(media, content)| (media.as_str(), content))
+}
+
+/// Chooses the content of the given media type (parameters such as `; charset` ignored).
+pub(super) fn pick_media<'c>(
+    content: &'c indexmap::IndexMap<String, openapiv3::MediaType>,
+    wanted: &str,
+) -> Option<(&'c str, &'c openapiv3::MediaType)> {
+    content
+        .iter()
+        .find(|(media, _)| {
+            media
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case(wanted)
+        })
+        .map(|(media, content)| (media.as_str(), content))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
