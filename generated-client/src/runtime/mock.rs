@@ -7,6 +7,6 @@ mod call;
 mod expect;
 mod server;
 
-pub use call::{Call, FromFile, Part};
+pub use call::{Call, FromFile, FromRaw, Part};
 pub use expect::{Answer, Expect};
 pub use server::{MOCK_SECRET_KEY, MockServer, Operation};

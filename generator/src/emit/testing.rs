@@ -5,7 +5,10 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{Api, Body, Group, Location, Operation, Response, TypeRef};
+use crate::ir::{
+    Api, Body, Field, FormEncoding, FormStyle, Group, Location, Operation, Params, Response,
+    TypeKind, TypeRef,
+};
 
 use super::checks::sends_null;
 use super::ident;
@@ -59,7 +62,7 @@ pub(super) fn emit_testing(api: &Api) -> TokenStream {
             }
         }
     });
-    let groups = api.groups.iter().map(emit_group);
+    let groups = api.groups.iter().map(|group| emit_group(api, group));
     quote! {
         #![doc = " A typed test double of the API: `MockClerk` serves on loopback and answers each operation as told."]
         pub use crate::runtime::mock::{Call, Expect, MOCK_SECRET_KEY, MockServer, Part};
@@ -84,13 +87,13 @@ pub(super) fn emit_testing(api: &Api) -> TokenStream {
     }
 }
 
-fn emit_group(group: &Group) -> TokenStream {
+fn emit_group(api: &Api, group: &Group) -> TokenStream {
     let mock = format_ident!("{}Mock", group.handle);
     let doc = format!(" Expectations of the `{}` operations.", group.api_name);
     let methods = group
         .operations
         .iter()
-        .map(|op| emit_expectation(group, op));
+        .map(|op| emit_expectation(api, group, op));
     quote! {
         #[doc = #doc]
         pub struct #mock<'a>(&'a MockServer);
@@ -100,7 +103,7 @@ fn emit_group(group: &Group) -> TokenStream {
     }
 }
 
-fn emit_expectation(group: &Group, op: &Operation) -> TokenStream {
+fn emit_expectation(api: &Api, group: &Group, op: &Operation) -> TokenStream {
     let method = ident(&op.method_name);
     let doc = format!(
         " Expects calls of `{}::{}` (`{}`).",
@@ -135,6 +138,8 @@ fn emit_expectation(group: &Group, op: &Operation) -> TokenStream {
                         Body::JsonField(_) => quote!(c.body()),
                         Body::Multipart if field.ty == TypeRef::File => quote!(c.file(#name)),
                         Body::Multipart => quote!(c.part(#name)),
+                        Body::Form(encodings) => form_read(api, params, encodings, field),
+                        Body::Bytes { .. } => quote!(c.raw()),
                         _ if sends_null(op, field) => quote!(c.body_nullable(#name)),
                         _ => quote!(c.body_member(#name)),
                     },
@@ -162,5 +167,48 @@ fn emit_expectation(group: &Group, op: &Operation) -> TokenStream {
         pub fn #method(&self) -> Expect<#params, #output> {
             Expect::new(self.0, #id, crate::runtime::mock::Answer::#answer, #decode)
         }
+    }
+}
+
+/// How the test double reads a form member back, as the runtime's `Request::form` spells it: a
+/// scalar or a list by its own pairs (joined into one value for the joined styles), an object by
+/// the pairs its style gives it.
+fn form_read(api: &Api, params: &Params, encodings: &[FormEncoding], field: &Field) -> TokenStream {
+    let name = &field.api_name;
+    let style = encodings
+        .iter()
+        .find(|e| &e.api_name == name)
+        .map_or(FormStyle::Form, |e| e.style);
+    let object = is_object(api, &field.ty);
+    match style {
+        FormStyle::Form if object => {
+            let others = params
+                .fields
+                .iter()
+                .filter(|f| f.location == Location::Body && f.api_name != *name);
+            let others = others.map(|f| &f.api_name);
+            quote!(c.form_spread(#name, &[#(#others),*]))
+        }
+        FormStyle::DeepObject if object => quote!(c.form_deep(#name)),
+        _ if object => quote!(c.form_object(#name)),
+        FormStyle::Form | FormStyle::DeepObject => quote!(c.form_field(#name)),
+        FormStyle::FormJoined => quote!(c.form_joined(#name, ",")),
+        FormStyle::SpaceDelimited => quote!(c.form_joined(#name, " ")),
+        FormStyle::PipeDelimited => quote!(c.form_joined(#name, "|")),
+    }
+}
+
+/// Whether a form member of type `ty` is an object (sent as several pairs or as `key,value`
+/// text), rather than a scalar or a list.
+fn is_object(api: &Api, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::JsonObject | TypeRef::Map(_) => true,
+        TypeRef::Boxed(inner) | TypeRef::Option(inner) => is_object(api, inner),
+        TypeRef::Named(name) => api
+            .types
+            .iter()
+            .find(|t| &t.name == name)
+            .is_some_and(|t| matches!(t.kind, TypeKind::Struct { .. })),
+        _ => false,
     }
 }

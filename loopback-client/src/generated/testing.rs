@@ -49,7 +49,7 @@ impl OAuthMock<'_> {
             "issueToken",
             crate::runtime::mock::Answer::text,
             |c| Ok(crate::types::IssueTokenParams {
-                grant_type: c.body_member("grant_type")?,
+                grant_type: c.form_field("grant_type")?,
             }),
         )
     }
@@ -70,8 +70,8 @@ impl SessionsMock<'_> {
             "createSession",
             crate::runtime::mock::Answer::text,
             |c| Ok(crate::types::CreateSessionParams {
-                name: c.body_member("name")?,
-                tags: c.body_member("tags")?,
+                name: c.form_field("name")?,
+                tags: c.form_field("tags")?,
             }),
         )
     }
@@ -97,7 +97,7 @@ impl SessionsMock<'_> {
             "putAvatar",
             crate::runtime::mock::Answer::text,
             |c| Ok(crate::types::PutAvatarParams {
-                body: c.body_member("body")?,
+                body: c.raw()?,
             }),
         )
     }

@@ -210,7 +210,16 @@ async fn answer(
                 (name.as_str().to_owned(), value)
             })
             .collect(),
-        body: serde_json::from_slice(&bytes).ok(),
+        body: is_json(&content_type)
+            .then(|| serde_json::from_slice(&bytes).ok())
+            .flatten(),
+        form: if media_type(&content_type) == "application/x-www-form-urlencoded" {
+            // A form that does not decode is kept in `raw_body` for the test to look at.
+            serde_urlencoded::from_bytes(&bytes).unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        raw_body: bytes.to_vec(),
         parts: match multer::parse_boundary(&content_type) {
             Ok(boundary) => parts(bytes, boundary).await,
             Err(_) => Vec::new(),
@@ -288,6 +297,18 @@ fn match_template(template: &str, path: &str) -> Option<Vec<(String, String)>> {
     }
 }
 
+/// The media type of a `Content-Type` value, without parameters, in lower case.
+fn media_type(content_type: &str) -> String {
+    let essence = content_type.split(';').next().unwrap_or_default();
+    essence.trim().to_ascii_lowercase()
+}
+
+/// Whether a `Content-Type` names JSON: `application/json` or a `+json` type.
+fn is_json(content_type: &str) -> bool {
+    let media_type = media_type(content_type);
+    media_type == "application/json" || media_type.ends_with("+json")
+}
+
 /// Query pairs, percent-decoded.
 fn decode_query(query: &str) -> Vec<(String, String)> {
     let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
@@ -334,6 +355,20 @@ mod tests {
         assert_eq!(match_template("/machines/{id}", "/machines/x/scopes"), None);
         assert_eq!(match_template("/machines", "/users"), None);
         assert_eq!(match_template("/machines", "/machines"), Some(Vec::new()));
+    }
+
+    #[test]
+    fn media_types_are_read_without_parameters_or_case() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("application/x-www-form-urlencoded"));
+        assert!(!is_json("application/octet-stream"));
+        assert!(!is_json(""));
+        assert_eq!(
+            media_type("application/x-www-form-urlencoded; charset=UTF-8"),
+            "application/x-www-form-urlencoded"
+        );
     }
 
     #[test]
