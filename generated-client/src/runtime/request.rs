@@ -16,7 +16,7 @@ use crate::error::{Error, Result, ValidationError};
 const API_VERSION_QUERY_PARAM: &str = "__clerk_api_version";
 
 /// Headers the client sets itself, which [`RequestOptions::header`] may not override.
-pub(super) const RESERVED_HEADERS: &[&str] = &[
+const RESERVED_HEADERS: &[&str] = &[
     "authorization",
     "clerk-api-version",
     "user-agent",
@@ -312,33 +312,8 @@ impl Request {
         if values.is_empty() {
             return Ok(());
         }
-        let field = || format!("header {name:?}");
-        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            ValidationError::new(
-                field(),
-                REDACTED,
-                "has an invalid name",
-                "must be a valid HTTP header name",
-            )
-        })?;
-        if RESERVED_HEADERS.contains(&header_name.as_str()) {
-            return Err(ValidationError::new(
-                field(),
-                REDACTED,
-                "cannot be set by a parameter",
-                "the client sets it itself",
-            )
-            .into());
-        }
-        let mut header_value = HeaderValue::from_str(&values.join(",")).map_err(|_| {
-            ValidationError::new(
-                field(),
-                REDACTED,
-                "has an invalid value",
-                "must be visible ASCII, spaces or tabs, without line breaks",
-            )
-        })?;
-        header_value.set_sensitive(true);
+        let (header_name, header_value) =
+            checked_header(name, &values.join(","), "cannot be set by a parameter")?;
         self.headers.push((header_name, header_value));
         Ok(())
     }
@@ -483,6 +458,43 @@ impl std::fmt::Debug for Request {
             .field("security", &self.security)
             .finish()
     }
+}
+
+/// A header a caller gives (a header parameter, or a header of [`RequestOptions`]) as it is sent,
+/// marked sensitive: refused when the name is not one, when the client sets that header itself
+/// (saying why with `reserved`), or when the value cannot be sent. The value may be a credential,
+/// so errors show the header's name only.
+///
+/// [`RequestOptions`]: crate::RequestOptions
+pub(super) fn checked_header(
+    name: &str,
+    value: &str,
+    reserved: &'static str,
+) -> Result<(HeaderName, HeaderValue)> {
+    let field = || format!("header {name:?}");
+    let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        ValidationError::new(
+            field(),
+            REDACTED,
+            "has an invalid name",
+            "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)",
+        )
+    })?;
+    if RESERVED_HEADERS.contains(&header_name.as_str()) {
+        return Err(
+            ValidationError::new(field(), REDACTED, reserved, "the client sets it itself").into(),
+        );
+    }
+    let mut header_value = HeaderValue::from_str(value).map_err(|_| {
+        ValidationError::new(
+            field(),
+            REDACTED,
+            "has an invalid value",
+            "must be visible ASCII, spaces or tabs, without line breaks",
+        )
+    })?;
+    header_value.set_sensitive(true);
+    Ok((header_name, header_value))
 }
 
 #[cfg(test)]

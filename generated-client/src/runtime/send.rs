@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::request::{Body, RESERVED_HEADERS, Request};
+use super::request::{Body, Request, checked_header};
 use super::trace::CallTrace;
 use super::validate::{REDACTED, show_str};
 use crate::client::{Client, RequestOptions};
@@ -256,34 +256,8 @@ impl<'a> Handle<'a> {
             headers.append(name.clone(), value.clone());
         }
         for (name, value) in self.options.iter().flat_map(|o| &o.headers) {
-            // Values may be credentials, so errors show the header name only.
-            let field = || format!("header {name:?}");
-            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                ValidationError::new(
-                    field(),
-                    REDACTED,
-                    "has an invalid name",
-                    "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)",
-                )
-            })?;
-            if RESERVED_HEADERS.contains(&header_name.as_str()) {
-                return Err(ValidationError::new(
-                    field(),
-                    REDACTED,
-                    "cannot be set per call",
-                    "the client sets it itself",
-                )
-                .into());
-            }
-            let mut header_value = HeaderValue::from_str(value).map_err(|_| {
-                ValidationError::new(
-                    field(),
-                    REDACTED,
-                    "has an invalid value",
-                    "must be visible ASCII, spaces or tabs, without line breaks",
-                )
-            })?;
-            header_value.set_sensitive(true);
+            let (header_name, header_value) =
+                checked_header(name, value, "cannot be set per call")?;
             headers.append(header_name, header_value);
         }
         Ok(headers)
