@@ -92,7 +92,9 @@ async fn create_token_sends_the_machine_key_and_decodes_the_token() {
         })
         .await
         .expect("minted");
-    assert_eq!(minted.token, "mt_secretvalue");
+    assert_eq!(minted.token.expose_secret(), "mt_secretvalue");
+    // The minted token is a credential: printing the answer does not show it.
+    assert!(!format!("{minted:?}").contains("mt_secretvalue"));
     assert_eq!(minted.subject, SUBJECT);
     assert_eq!(minted.expiration, Some(1_900_000_000_000.0));
     assert_eq!(

@@ -72,12 +72,19 @@ pub const ABSENT_EXTENSION: &str = "x-sometimes-absent";
 pub const NAME_OVERRIDE_EXTENSION: &str = "x-speakeasy-name-override";
 
 /// Field names whose string values are credentials: they become `Secret`, so `Debug` never shows them.
+/// Bearer tokens are credentials too: a minted M2M token (`token`) or an OAuth access, refresh or
+/// ID token grants what a secret key grants, to whoever reads a log line that prints it.
 const SECRET_NAMES: &[&str] = &[
     "secret",
     "secret_key",
     "client_secret",
     "password",
     "private_key",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token_secret",
 ];
 
 /// The private members of a JSON Web Key (RFC 7518: the private exponent and CRT values of RSA

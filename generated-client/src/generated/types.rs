@@ -12,7 +12,7 @@ pub struct CreateM2mTokenResponse {
     /// Machines this token is allowed to reach.
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The bearer credential itself; present only in the answer to minting.
-    pub token: ::std::string::String,
+    pub token: crate::Secret,
     /// Whether the token was withdrawn before its end of life.
     pub revoked: bool,
     /// Why the token was withdrawn, when someone said so.
@@ -632,6 +632,6 @@ crate::runtime::json_body!(
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifyM2mTokenParams {
     /// The token presented by the caller.
-    pub token: ::std::string::String,
+    pub token: crate::Secret,
 }
 crate::runtime::json_body!(VerifyM2mTokenParams { token });

@@ -231,7 +231,7 @@ impl TokenProvider {
             None => (None, None),
         };
         Ok(Cached {
-            token: Secret::new(minted.token),
+            token: minted.token,
             refresh_at,
             expires_at,
         })

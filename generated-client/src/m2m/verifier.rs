@@ -107,7 +107,7 @@ impl MachineTokenVerifier {
         };
         let record = handle
             .verify_token(VerifyM2mTokenParams {
-                token: token.to_owned(),
+                token: token.into(),
             })
             .await
             .map_err(|err| match err.status() {

@@ -451,6 +451,6 @@ pub struct UploadOrganizationLogoParams {
 /// Parameters of [`OauthAccessTokens::verify`](crate::oauth_access_tokens::OauthAccessTokens::verify) (`VerifyOAuthAccessToken`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifyOAuthAccessTokenParams {
-    pub access_token: ::std::string::String,
+    pub access_token: crate::Secret,
 }
 crate::runtime::json_body!(VerifyOAuthAccessTokenParams { access_token });
