@@ -122,8 +122,8 @@ async fn http_basic_client_credentials_with_form_bodies() {
     ok(
         "getOAuthToken",
         client
-            .o_auth2_identity_provider()
-            .get_o_auth_token(token)
+            .oauth2_identity_provider()
+            .get_oauth_token(token)
             .await,
     );
     let revoke = RevokeOAuthTokenParams {
@@ -133,8 +133,8 @@ async fn http_basic_client_credentials_with_form_bodies() {
     ok(
         "revokeOAuthToken",
         client
-            .o_auth2_identity_provider()
-            .revoke_o_auth_token(revoke)
+            .oauth2_identity_provider()
+            .revoke_oauth_token(revoke)
             .await,
     );
 }
@@ -143,8 +143,8 @@ async fn http_basic_client_credentials_with_form_bodies() {
 async fn a_required_scheme_missing_is_refused_before_sending() {
     let client = prism().build().unwrap();
     let err = client
-        .o_auth2_identity_provider()
-        .revoke_o_auth_token(RevokeOAuthTokenParams::default())
+        .oauth2_identity_provider()
+        .revoke_oauth_token(RevokeOAuthTokenParams::default())
         .await
         .unwrap_err();
     assert!(

@@ -64,7 +64,34 @@ fn finish(name: String, digit_prefix: &str, fallback: &str) -> String {
 /// The snake_case Rust name of a field, parameter, method or module (`previousTokenTtl` →
 /// `previous_token_ttl`, `type` → `r#type`).
 pub fn snake(raw: &str) -> String {
-    finish(ascii(&spell_symbols(raw).to_snake_case()), "_", "value")
+    // `OAuth` is one word spelled with an inner capital, which a case conversion splits
+    // (`getOAuthToken` → `get_o_auth_token`); it is read, and spelled in snake_case, as `oauth`.
+    let raw = raw.replace("OAuth", "Oauth");
+    finish(ascii(&spell_symbols(&raw).to_snake_case()), "_", "value")
+}
+
+/// The snake_case key of an operation group (`x-speakeasy-group`, a tag, or a path segment), from
+/// which its module and accessor are named: `oauthApplications` → `oauth_applications`, `API Keys`
+/// → `api_keys`. A word that opens with one capital before a capitalised rest (`OAuth`, `OAuth2`)
+/// is one word, as people read it, where a plain conversion splits off the first letter
+/// (`o_auth2_callbacks`); longer runs of capitals still end where the next word starts
+/// (`emailSMSTemplates` → `email_sms_templates`).
+pub fn group_key(group: &str) -> String {
+    let words: Vec<String> = group
+        .split_whitespace()
+        .map(|word| {
+            let mut chars = word.char_indices();
+            match (chars.next(), chars.next(), chars.next()) {
+                (Some((_, first)), Some((_, second)), Some((rest, third)))
+                    if first.is_uppercase() && second.is_uppercase() && third.is_lowercase() =>
+                {
+                    format!("{}{}", word[..rest].to_lowercase(), &word[rest..])
+                }
+                _ => word.to_owned(),
+            }
+        })
+        .collect();
+    words.join(" ").to_snake_case()
 }
 
 /// The UpperCamelCase Rust name of a type or variant (`Machine.SecretKey` → `MachineSecretKey`).
@@ -157,6 +184,22 @@ mod tests {
         assert_eq!(snake("getSecretKey"), "get_secret_key");
         assert_eq!(snake("list"), "list");
         assert_eq!(snake("ListMachines"), "list_machines");
+    }
+
+    #[test]
+    fn group_keys_keep_a_leading_acronym_whole() {
+        assert_eq!(group_key("OAuth2 Callbacks"), "oauth2_callbacks");
+        assert_eq!(group_key("OAuth"), "oauth");
+        assert_eq!(group_key("oauthApplications"), "oauth_applications");
+        assert_eq!(group_key("emailSMSTemplates"), "email_sms_templates");
+        assert_eq!(group_key("API Keys"), "api_keys");
+        assert_eq!(group_key("TOTP"), "totp");
+        assert_eq!(group_key("Web3 Wallets"), "web3_wallets");
+        assert_eq!(group_key("machines"), "machines");
+        assert_eq!(group_key("m2m"), "m2m");
+        assert_eq!(group_key("Ab"), "ab");
+        assert_eq!(snake("getOAuthToken"), "get_oauth_token");
+        assert_eq!(snake("OAuthApplication"), "oauth_application");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use heck::ToSnakeCase;
+use crate::naming;
 use openapiv3::{OpenAPI, Operation, ReferenceOr};
 
 use crate::error::{Error, ErrorKind, ErrorLocation, pointer_token};
@@ -55,7 +55,7 @@ impl Selection {
             Selection::All => true,
             Selection::Only(items) => items
                 .iter()
-                .any(|item| item.to_snake_case() == group_key || item == operation_id),
+                .any(|item| naming::group_key(item) == group_key || item == operation_id),
         }
     }
 }
@@ -193,7 +193,7 @@ fn operations<'a>(
                 ));
             }
             let group = group_of(file, &pointer, path, operation)?;
-            let group_key = group.to_snake_case();
+            let group_key = naming::group_key(&group);
             if group_key.is_empty() {
                 return Err(Error::new(
                     ErrorKind::NameCollision,

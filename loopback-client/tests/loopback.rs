@@ -148,7 +148,7 @@ async fn http_basic_sends_user_and_password() {
     let params = IssueTokenParams {
         grant_type: "client_credentials".into(),
     };
-    client.o_auth().issue_token(params).await.unwrap();
+    client.oauth().issue_token(params).await.unwrap();
 }
 
 #[tokio::test]
@@ -160,7 +160,7 @@ async fn a_header_key_and_no_security_at_all() {
         .session("sess_1")
         .build()
         .unwrap();
-    client.o_auth().list_keys().await.unwrap();
+    client.oauth().list_keys().await.unwrap();
     client.sessions().get_health().await.unwrap();
     let received = server.received_requests().await.unwrap_or_default();
     assert_eq!(received.len(), 2);

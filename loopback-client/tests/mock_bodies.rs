@@ -57,7 +57,7 @@ async fn when_matches_typed_form_fields_and_calls_show_the_pairs() {
 #[tokio::test]
 async fn a_form_that_matches_no_expectation_gets_an_answer_naming_the_operation() {
     let mock = MockClerk::start().await;
-    mock.o_auth()
+    mock.oauth()
         .issue_token()
         .when(|p| p.grant_type == "client_credentials")
         .returns("token".into());
@@ -69,12 +69,12 @@ async fn a_form_that_matches_no_expectation_gets_an_answer_naming_the_operation(
     let refresh = IssueTokenParams {
         grant_type: "refresh_token".into(),
     };
-    let error = client.o_auth().issue_token(refresh).await.unwrap_err();
+    let error = client.oauth().issue_token(refresh).await.unwrap_err();
     assert!(error.to_string().contains("issueToken"), "{error}");
     let granted = IssueTokenParams {
         grant_type: "client_credentials".into(),
     };
-    assert_eq!(client.o_auth().issue_token(granted).await.unwrap(), "token");
+    assert_eq!(client.oauth().issue_token(granted).await.unwrap(), "token");
     let grants: Vec<String> = mock
         .calls()
         .into_iter()

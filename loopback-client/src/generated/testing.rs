@@ -29,8 +29,8 @@ impl MockClerk {
         )
     }
     /// Expectations of the `OAuth` operations.
-    pub fn o_auth(&self) -> OAuthMock<'_> {
-        OAuthMock(&self.0)
+    pub fn oauth(&self) -> OauthMock<'_> {
+        OauthMock(&self.0)
     }
     /// Expectations of the `Sessions` operations.
     pub fn sessions(&self) -> SessionsMock<'_> {
@@ -38,9 +38,9 @@ impl MockClerk {
     }
 }
 /// Expectations of the `OAuth` operations.
-pub struct OAuthMock<'a>(&'a MockServer);
-impl OAuthMock<'_> {
-    /// Expects calls of `OAuth::issue_token` (`issueToken`).
+pub struct OauthMock<'a>(&'a MockServer);
+impl OauthMock<'_> {
+    /// Expects calls of `Oauth::issue_token` (`issueToken`).
     pub fn issue_token(
         &self,
     ) -> Expect<crate::types::IssueTokenParams, ::std::string::String> {
@@ -53,7 +53,7 @@ impl OAuthMock<'_> {
             }),
         )
     }
-    /// Expects calls of `OAuth::list_keys` (`listKeys`).
+    /// Expects calls of `Oauth::list_keys` (`listKeys`).
     pub fn list_keys(&self) -> Expect<(), ::std::string::String> {
         Expect::new(self.0, "listKeys", crate::runtime::mock::Answer::text, |_| Ok(()))
     }

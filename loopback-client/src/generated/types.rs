@@ -12,7 +12,7 @@ pub struct CreateSessionParams {
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 crate::runtime::json_body!(CreateSessionParams { name : optional, tags : optional });
-/// Parameters of [`OAuth::issue_token`](crate::o_auth::OAuth::issue_token) (`issueToken`).
+/// Parameters of [`Oauth::issue_token`](crate::oauth::Oauth::issue_token) (`issueToken`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueTokenParams {
     pub grant_type: ::std::string::String,
