@@ -41,7 +41,7 @@ enum Command {
     /// Measure the generator, the generated crate's build time and the client's throughput
     Bench(bench::Args),
     /// Feed the generator mutated documents; save and minimise any that break it (runs the fuzzer,
-    /// the crate `fuzz/`, in release; `cargo xtask fuzz --help` for its options)
+    /// the crate `xtask/fuzz/`, in release; `cargo xtask fuzz --help` for its options)
     #[command(disable_help_flag = true)]
     Fuzz {
         /// The fuzzer's options, passed on
