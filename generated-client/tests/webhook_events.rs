@@ -6,10 +6,11 @@
 use clerk_bapi::webhooks::WebhookEvent;
 use serde_json::Value;
 
-#[path = "../../test-support/shared_documents.rs"]
+#[path = "../../generator/tests/support/shared_documents.rs"]
 mod shared_documents;
 
-/// Clerk's document, or `None` when the test is skipped (see `test-support/shared_documents.rs`).
+/// Clerk's document, or `None` when the test is skipped (see
+/// `generator/tests/support/shared_documents.rs`).
 fn upstream() -> Option<serde_yaml::Value> {
     let path = shared_documents::document("clerk-webhooks/2025-04-15.yml")?;
     let text = std::fs::read_to_string(&path)

@@ -18,7 +18,7 @@ pub mod select;
 
 // The rule for tests that read Clerk's published documents beside the workspace.
 #[cfg(test)]
-#[path = "../../test-support/shared_documents.rs"]
+#[path = "../tests/support/shared_documents.rs"]
 mod shared_documents;
 
 use std::collections::BTreeMap;

@@ -4,13 +4,13 @@
 //!
 //! The published documents are test data in `../shared/specs/` beside the project; they are
 //! never copied into it. A clone on its own skips these tests; under `CI=true`, or when `../shared`
-//! exists, their absence fails them (see `test-support/shared_documents.rs`).
+//! exists, their absence fails them (see `generator/tests/support/shared_documents.rs`).
 
 use std::collections::BTreeMap;
 
 use generator::{Selection, Source, generate};
 
-#[path = "../../test-support/shared_documents.rs"]
+#[path = "support/shared_documents.rs"]
 mod shared_documents;
 
 fn workspace_file(relative: &str) -> (String, Vec<u8>) {

@@ -1,7 +1,8 @@
 //! The whole of each of Clerk's published documents generates, and what trips other generators on
 //! them comes out right. The documents are test data in `../shared/specs/clerk-bapi/` beside the
 //! project, never copied into it. A clone on its own skips these tests; under `CI=true`, or when
-//! `../shared` exists, their absence fails them (see `test-support/shared_documents.rs`).
+//! `../shared` exists, their absence fails them (see
+//! `generator/tests/support/shared_documents.rs`).
 //!
 //! Compiling the result is `cargo xtask verify`'s job; these tests pin down the facts of the
 //! generated code that matter to users, quickly and without a compiler.
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 use generator::{Output, Selection, Source, generate};
 use quote::ToTokens;
 
-#[path = "../../test-support/shared_documents.rs"]
+#[path = "support/shared_documents.rs"]
 mod shared_documents;
 
 /// Each document and how many operations it has.
@@ -22,7 +23,7 @@ const DOCUMENTS: [(&str, usize); 3] = [
 ];
 
 /// The whole of one document generated, or `None` when the documents are absent and the test is
-/// skipped (see `test-support/shared_documents.rs`).
+/// skipped (see `generator/tests/support/shared_documents.rs`).
 fn generate_all(version: &str) -> Option<Output> {
     let path = shared_documents::document(&format!("clerk-bapi/{version}.yml"))?;
     let path = path.display().to_string();

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use serde_yaml::{Mapping, Value};
 
-#[path = "../../test-support/shared_documents.rs"]
+#[path = "../../generator/tests/support/shared_documents.rs"]
 mod shared_documents;
 
 /// Keys whose values are prose or illustrations rather than facts.
@@ -74,7 +74,7 @@ fn load_yaml(path: &Path, what: &str, hint: &str) -> Value {
 }
 
 /// Both documents, or `None` when the upstream one is absent and the test is skipped (see
-/// `test-support/shared_documents.rs`).
+/// `generator/tests/support/shared_documents.rs`).
 fn documents() -> Option<&'static Documents> {
     static DOCUMENTS: OnceLock<Documents> = OnceLock::new();
     let upstream = shared_documents::document("clerk-bapi/2026-05-12.yml")?;

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde_yaml::{Mapping, Value};
 
-#[path = "../../test-support/shared_documents.rs"]
+#[path = "../../generator/tests/support/shared_documents.rs"]
 mod shared_documents;
 
 /// Keys whose values are prose or illustrations rather than facts.
@@ -55,7 +55,7 @@ fn read(path: &Path, hint: &str) -> String {
 }
 
 /// Both documents, or `None` when the upstream one is absent and the test is skipped (see
-/// `test-support/shared_documents.rs`).
+/// `generator/tests/support/shared_documents.rs`).
 fn documents() -> Option<&'static Documents> {
     static DOCUMENTS: OnceLock<Documents> = OnceLock::new();
     let upstream_path = shared_documents::document("clerk-webhooks/2025-04-15.yml")?;

@@ -1,6 +1,7 @@
 //! The one rule for tests that read Clerk's published documents, which are test data in
 //! `../shared/specs/` beside the workspace and never part of it. Each such test includes this file
-//! (`#[path = ".../test-support/shared_documents.rs"] mod shared_documents;`).
+//! (`#[path = ".../generator/tests/support/shared_documents.rs"] mod shared_documents;`), from any
+//! crate of the workspace.
 //!
 //! A clone on its own (no `../shared` beside it, `CI` not `true`) skips those tests, saying where
 //! the documents come from. Under `CI=true`, or whenever `../shared` exists, a missing document
@@ -8,10 +9,18 @@
 
 use std::path::{Path, PathBuf};
 
-/// `../shared` beside the workspace. Every crate that includes this file sits directly under the
-/// workspace root.
+/// `../shared` beside the workspace: beside the nearest directory above the including crate whose
+/// `Cargo.toml` declares the `[workspace]`, so that the including crate may sit at any depth.
 fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir
+        .ancestors()
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|manifest| manifest.lines().any(|line| line.trim() == "[workspace]"))
+        })
+        .unwrap_or_else(|| panic!("no workspace above {}", crate_dir.display()));
+    root.join("../shared")
 }
 
 /// The path of `../shared/specs/<relative>`, or `None` when the test is to be skipped (after saying
