@@ -53,9 +53,13 @@ pub mod webhooks;
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items
 )]
-// `cargo xtask verify` builds these sources as the crate `clerk-bapi-verify`, with the generated
-// modules of a whole document (xtask/verify-crate) in place of the committed ones.
-#[cfg_attr(clerk_bapi_verify, path = "../../xtask/verify-crate/src/generated/mod.rs")]
+// Crates under xtask/ build these sources with generated modules of their own in place of the
+// committed ones: the verify crate (a whole document's, filled by `cargo xtask verify`),
+// loopback-client (the fixture security_and_servers.yml's) and fapi-conformance (Clerk's Frontend
+// API's). The build script they all run (`build.rs`) names the crate in `clerk_bapi_generated`.
+#[cfg_attr(clerk_bapi_generated = "verify-crate", path = "../../xtask/verify-crate/src/generated/mod.rs")]
+#[cfg_attr(clerk_bapi_generated = "loopback-client", path = "../../xtask/loopback-client/src/generated/mod.rs")]
+#[cfg_attr(clerk_bapi_generated = "fapi-conformance", path = "../../xtask/fapi-conformance/src/generated/mod.rs")]
 mod generated;
 
 pub use client::{Client, ClientBuilder, RequestOptions};

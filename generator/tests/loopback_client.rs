@@ -1,4 +1,4 @@
-//! The crate loopback-client (the client runtime with the code generated from
+//! The crate xtask/loopback-client (the client runtime with the code generated from
 //! tests/fixtures/security_and_servers.yml, exercised over loopback HTTP by its own tests) holds
 //! what today's generator makes of that fixture. After a change to the generator, rewrite it with
 //! `UPDATE_LOOPBACK=1 cargo test -p clerk-bapi-generator --test loopback_client` and review the diff.
@@ -24,7 +24,7 @@ fn loopback_client_is_up_to_date() {
         &Selection::All,
     )
     .expect("the fixture generates");
-    let src = root.join("../loopback-client/src");
+    let src = root.join("../xtask/loopback-client/src");
     let update = std::env::var_os(UPDATE).is_some();
     let mut expected = BTreeSet::new();
     let mut stale = Vec::new();
@@ -55,7 +55,7 @@ fn loopback_client_is_up_to_date() {
     }
     assert!(
         stale.is_empty(),
-        "loopback-client/src/generated is out of date ({}); run `{UPDATE}=1 cargo test -p clerk-bapi-generator --test loopback_client`",
+        "xtask/loopback-client/src/generated is out of date ({}); run `{UPDATE}=1 cargo test -p clerk-bapi-generator --test loopback_client`",
         stale.join(", ")
     );
 }

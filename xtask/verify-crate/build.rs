@@ -1,27 +1,18 @@
 //! Points the client's `generated` module at this crate's `src/generated/` once `cargo xtask verify`
-//! has filled it (and, unfilled, builds the client's machine authentication on its committed
-//! modules, as the client's own build script does), and turns `examples.json` (written by the same run) into the table of types the
-//! round-trip test decodes the examples into: one entry per distinct type, not per example.
+//! has filled it (the client's build script, as every crate compiling the client's sources runs
+//! it), and turns `examples.json` (written by the same run) into the table of types the round-trip
+//! test decodes the examples into: one entry per distinct type, not per example.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "../../generated-client/build.rs"]
+mod client;
+
 fn main() {
+    client::configure();
     // The crate's directory as a whole: a file that does not exist yet would rerun this every time.
     println!("cargo::rerun-if-changed=.");
-    let filled = Path::new("src/generated");
-    let generated = if filled.join("mod.rs").is_file() {
-        println!("cargo::rustc-cfg=clerk_bapi_verify");
-        filled
-    } else {
-        Path::new("../../generated-client/src/generated")
-    };
-    // As the client crate's build script does: its machine authentication (`src/m2m/`) is built
-    // on the generated `m2m` and `jwks` groups, so it is compiled only when both were generated.
-    println!("cargo::rustc-check-cfg=cfg(clerk_bapi_machine_auth)");
-    if generated.join("m2m.rs").is_file() && generated.join("jwks.rs").is_file() {
-        println!("cargo::rustc-cfg=clerk_bapi_machine_auth");
-    }
     let mut types = std::collections::BTreeSet::new();
     if let Ok(text) = std::fs::read_to_string("examples.json") {
         let examples: serde_json::Value =

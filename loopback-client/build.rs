@@ -1,1 +1,0 @@
-../generated-client/build.rs

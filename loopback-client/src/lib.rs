@@ -1,1 +1,0 @@
-../../generated-client/src/lib.rs

@@ -1,1 +1,0 @@
-../../generated-client/src/secret.rs
