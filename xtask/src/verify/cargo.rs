@@ -254,19 +254,107 @@ fn excerpt(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    /// The verify crate builds the client crate's sources, so it needs the same dependencies and
-    /// features.
-    #[test]
-    fn the_verify_crate_depends_on_what_the_client_crate_depends_on() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let manifest = |path: &str| -> toml::Table {
-            let text = std::fs::read_to_string(root.join(path)).unwrap();
-            text.parse().unwrap()
+    use std::collections::BTreeMap;
+
+    use toml::{Table, Value};
+
+    /// What the crates under xtask/ that compile the client's sources name as their library.
+    const CLIENT_LIB: &str = "../../generated-client/src/lib.rs";
+
+    fn manifest(path: &std::path::Path) -> Table {
+        std::fs::read_to_string(path).unwrap().parse().unwrap()
+    }
+
+    /// A manifest's `[dependencies]`, each as a table of what it requires: a bare version becomes
+    /// `{ version }`, and `workspace = true` the workspace's entry with the local keys on top (its
+    /// features added to the workspace's, as cargo adds them). Features are sorted.
+    fn requirements(manifest: &Table, workspace: &Table) -> BTreeMap<String, Table> {
+        let as_table = |spec: &Value| match spec {
+            Value::String(_) => Table::from_iter([("version".to_owned(), spec.clone())]),
+            Value::Table(table) => table.clone(),
+            other => panic!("a dependency given as {other}"),
         };
-        let client = manifest("generated-client/Cargo.toml");
-        let verify = manifest("xtask/verify-crate/Cargo.toml");
-        for table in ["dependencies", "features"] {
-            assert_eq!(client.get(table), verify.get(table), "[{table}]");
+        let inherited = &workspace["workspace"]["dependencies"];
+        let mut all = BTreeMap::new();
+        for (name, spec) in manifest["dependencies"].as_table().unwrap() {
+            let mut local = as_table(spec);
+            let mut required = if local.remove("workspace") == Some(Value::Boolean(true)) {
+                as_table(&inherited[name.as_str()])
+            } else {
+                Table::new()
+            };
+            for (key, value) in local {
+                match (key.as_str(), required.get_mut("features"), value) {
+                    ("features", Some(Value::Array(features)), Value::Array(more)) => {
+                        features.extend(more);
+                    }
+                    (_, _, value) => {
+                        required.insert(key, value);
+                    }
+                }
+            }
+            if let Some(Value::Array(features)) = required.get_mut("features") {
+                features.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                features.dedup();
+            }
+            all.insert(name.clone(), required);
         }
+        all
+    }
+
+    /// Every crate under xtask/ whose library is the client crate's `src/lib.rs` (the verify crate,
+    /// loopback-client, fapi-conformance) builds the client's sources, so it needs the same
+    /// dependencies, with the same requirements, and the same features. fapi-conformance, a
+    /// workspace of its own, writes out what the others inherit from the workspace.
+    #[test]
+    fn every_crate_of_the_client_sources_depends_on_what_the_client_depends_on() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let workspace = manifest(&root.join("Cargo.toml"));
+        let client = manifest(&root.join("generated-client/Cargo.toml"));
+        let mut checked = Vec::new();
+        for entry in std::fs::read_dir(root.join("xtask")).unwrap() {
+            let path = entry.unwrap().path().join("Cargo.toml");
+            if !path.is_file() {
+                continue;
+            }
+            let other = manifest(&path);
+            let lib_path = other.get("lib").and_then(|lib| lib.get("path"));
+            if lib_path.and_then(Value::as_str) != Some(CLIENT_LIB) {
+                continue;
+            }
+            let name = path
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy();
+            let wanted = requirements(&client, &workspace);
+            let given = requirements(&other, &workspace);
+            let names = |all: &BTreeMap<String, Table>| all.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(
+                names(&wanted),
+                names(&given),
+                "the dependencies of xtask/{name}"
+            );
+            for (dependency, required) in &wanted {
+                assert_eq!(
+                    Some(required),
+                    given.get(dependency),
+                    "{dependency} in xtask/{name}"
+                );
+            }
+            assert_eq!(
+                client.get("features"),
+                other.get("features"),
+                "[features] of xtask/{name}"
+            );
+            checked.push(name.into_owned());
+        }
+        checked.sort();
+        assert_eq!(
+            checked,
+            ["fapi-conformance", "loopback-client", "verify-crate"],
+            "the crates that compile the client's sources"
+        );
     }
 }
