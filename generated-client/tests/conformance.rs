@@ -5,8 +5,9 @@
 //!
 //! # Running
 //!
-//! `.ci/run` installs Prism from `package-lock.json` (`npm ci --ignore-scripts`), starts
-//! `node_modules/.bin/prism mock -h 127.0.0.1 -p PORT ../shared/specs/clerk-bapi/2026-05-12.yml`,
+//! `.ci/run` installs Prism in `.ci/node_modules` from `.ci/package-lock.json`
+//! (`npm ci --prefix .ci --ignore-scripts`), starts
+//! `.ci/node_modules/.bin/prism mock -h 127.0.0.1 -p PORT ../shared/specs/clerk-bapi/2026-05-12.yml`,
 //! waits for "Prism is listening", and runs
 //!
 //! ```text
