@@ -16,7 +16,7 @@ use std::process::Command;
 /// directories, and what `cargo xtask verify` may be filling the verify crate with at the time.
 const SKIPPED: [&str; 5] = [
     ".git",
-    "node_modules",
+    ".ci/node_modules",
     "xtask/verify-crate/src",
     "xtask/verify-crate/examples.json",
     "xtask/verify-crate/.lock",
@@ -45,14 +45,7 @@ fn sync(from: &Path, to: &Path) {
         let target = to.join(entry.path().strip_prefix(from).unwrap());
         if entry.file_type().is_dir() {
             fs::create_dir_all(&target).unwrap();
-        } else if entry.file_type().is_symlink() {
-            // Crates that share the client's runtime (loopback-client) link to its sources.
-            let link = fs::read_link(entry.path()).unwrap();
-            if fs::read_link(&target).ok() != Some(link.clone()) {
-                let _ = fs::remove_file(&target);
-                std::os::unix::fs::symlink(&link, &target).unwrap();
-            }
-        } else if entry.file_type().is_file() {
+        } else {
             let contents = fs::read(entry.path()).unwrap();
             if fs::read(&target).ok().as_deref() != Some(&contents[..]) {
                 fs::write(&target, contents).unwrap();
